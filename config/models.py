@@ -16,14 +16,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 REPO_PATH = r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$"
 # forge:path, or forge:host/path for a self-managed instance
+# Environment variable names in capitals: a pasted token (ghp_..., glpat-...) never matches.
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 REPO_SPEC = r"^(github|gitlab):[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$"
 
 
 class Model(BaseModel):
+    """Base of every config table: unknown keys are errors, values are read-only."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SiteConfig(Model):
+    """Who the pages are about and where they are served."""
+
     title: str = Field(
         "Engineering Notebook", description="Site title, shown in every page header."
     )
@@ -47,6 +53,8 @@ class SiteConfig(Model):
 
 
 class StoreConfig(Model):
+    """Where collected records are kept between runs."""
+
     url: str = Field(
         "sqlite:///.evidence/ledger.db",
         description="SQLAlchemy URL of the store. SQLite paths are relative to the config "
@@ -65,6 +73,8 @@ class StoreConfig(Model):
 
 
 class OutputConfig(Model):
+    """Where the generated site is written."""
+
     dir: Path = Field(
         Path("output"),
         description="Folder the site is written to, relative to the config file. Its "
@@ -73,6 +83,8 @@ class OutputConfig(Model):
 
 
 class GitHubSource(Model):
+    """A GitHub (or GitHub Enterprise Server) account set to collect from."""
+
     forge: Literal["github"] = Field(description="Which forge this source reads.")
     name: str = Field(
         "",
@@ -88,7 +100,7 @@ class GitHubSource(Model):
         "GITHUB_TOKEN",
         description="Name of the environment variable holding the token. The token "
         "itself never goes in this file.",
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        pattern=ENV_NAME,
     )
     users: tuple[str, ...] = Field((), description="Logins whose own repositories are read.")
     orgs: tuple[str, ...] = Field((), description="Organisations whose repositories are read.")
@@ -131,6 +143,8 @@ Source = GitHubSource
 
 
 class TagsConfig(Model):
+    """How your labels surface items."""
+
     prefix: str = Field(
         "evidence",
         description="Label prefix that surfaces an item: 'evidence' or 'evidence:<category>' "
@@ -140,10 +154,14 @@ class TagsConfig(Model):
 
 
 class SurfaceConfig(Model):
+    """Which items appear individually on the pages besides the ones you tagged."""
+
     releases: bool = Field(True, description="Surface releases of public repositories.")
 
 
 class SystemConfig(Model):
+    """A system you keep in production, shown as a dossier."""
+
     name: str = Field(description="System name as shown to visitors.", min_length=1)
     slug: str = Field(description="URL-safe identifier (lowercase, dashes).", pattern=SLUG)
     status: str = Field("In production", description="Status label, e.g. 'In production'.")
@@ -154,6 +172,8 @@ class SystemConfig(Model):
 
 
 class ScheduleConfig(Model):
+    """When the nightly rebuild runs."""
+
     cron: str = Field("0 3 * * *", description="When `evidence schedule` rebuilds (cron).")
     timezone: str = Field("UTC", description="Time zone of the cron expression (IANA name).")
 

@@ -1,0 +1,116 @@
+"""The stages in order: collect -> store -> classify -> render. No I/O formatting here."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from collector.classify import Policy, classify_snapshot
+from collector.demo import load_sample
+from collector.forges import open_forge
+from collector.store import Store
+from collector.sync import ProgressCallback, SourceReport, collect_source
+from config.loader import LoadedConfig
+from config.models import EvidenceConfig
+from config.secrets import read_tokens
+from evidence.errors import ExitCode
+from renderer import RenderReport, render_site
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectReport:
+    run_id: int
+    sources: tuple[SourceReport, ...]
+
+    @property
+    def status(self) -> str:
+        if not self.sources:
+            return "complete"
+        if all(s.failed for s in self.sources):
+            return "failed"
+        if any(s.failed or s.errors for s in self.sources):
+            return "partial"
+        return "complete"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {
+            "complete": ExitCode.OK,
+            "partial": ExitCode.PARTIAL,
+            "failed": ExitCode.NOTHING_COLLECTED,
+        }[self.status]
+
+
+def policy_of(config: EvidenceConfig) -> Policy:
+    return Policy(tag_prefix=config.tags.prefix, surface_releases=config.surface.releases)
+
+
+def collect(
+    loaded: LoadedConfig,
+    *,
+    clock: Clock = utc_now,
+    progress: Callable[[str], ProgressCallback] | None = None,
+) -> CollectReport:
+    """Collect every configured source into the store; forge trouble never raises."""
+    config = loaded.config
+    tokens = read_tokens(config.sources)  # every missing variable reported before any request
+    with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
+        run_id = store.start_run(clock())
+        reports = []
+        for source in config.sources:
+            forge = open_forge(source, tokens[source.source_name])
+            try:
+                on_repository = progress(source.source_name) if progress else None
+                reports.append(collect_source(forge, store, clock=clock, progress=on_repository))
+            finally:
+                forge.close()
+        report = CollectReport(run_id, tuple(reports))
+        store.finish_run(
+            run_id,
+            finished_at=clock(),
+            status=report.status,
+            summary={"sources": [s.as_json() for s in reports]},
+        )
+    return report
+
+
+def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
+    """Re-classify the stored records with the current rules and publish the site."""
+    config = loaded.config
+    with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
+        snapshot = store.snapshot()
+    classified = classify_snapshot(snapshot, policy_of(config))
+    return render_site(
+        config, snapshot, classified, output_dir=loaded.output_dir, generated_at=clock()
+    )
+
+
+def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:
+    """Build the bundled sample through a throw-away store, offline and without a token."""
+    sample = load_sample()
+    with tempfile.TemporaryDirectory(prefix="evidence-demo-") as state:
+        with Store.open("sqlite:///demo.db", base_dir=Path(state)) as store:
+            seen_at = clock()
+            store.upsert_repositories(sample.repositories, seen_at=seen_at)
+            source_of = {r.ref: r.source for r in sample.repositories}
+            for source in sorted(set(source_of.values())):
+                items = [i for i in sample.items if source_of[i.repo] == source]
+                store.upsert_items(source, items, seen_at=seen_at)
+            snapshot = store.snapshot()
+    classified = classify_snapshot(snapshot, policy_of(sample.config))
+    return render_site(
+        sample.config, snapshot, classified, output_dir=output_dir, generated_at=clock()
+    )
+
