@@ -1,0 +1,225 @@
+"""One classified item -> one ``EvidenceEntry``: display text, page path and redaction.
+
+Redaction happens here and only here. An item whose repository is not known to
+be public becomes an entry that carries its kind, date, categories and systems
+and nothing else, so no template can leak what it never receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from collector.categories import Category
+from collector.classify import ClassifiedItem, Reason
+from collector.records import (
+    DEFAULT_HOSTS,
+    Commit,
+    Item,
+    Kind,
+    MergeRequest,
+    Release,
+    RepoRef,
+    Repository,
+    Tag,
+)
+from renderer.markdown import RenderedBody, render_markdown, render_plain
+from renderer.model import CategoryReasons, EvidenceEntry, Link, StageRef, SystemRef
+from renderer.text import clean_line, display_url, http_url, short_hash, slugify
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.MERGE_REQUEST: "Merge request",
+    Kind.COMMIT: "Commit",
+    Kind.RELEASE: "Release",
+    Kind.TAG: "Tag",
+}
+# Part of page file names: changing one renames pages, so keep them.
+KIND_ABBREVIATIONS: dict[Kind, str] = {
+    Kind.MERGE_REQUEST: "mr",
+    Kind.COMMIT: "commit",
+    Kind.RELEASE: "release",
+    Kind.TAG: "tag",
+}
+FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
+# What a redacted entry may say about why it is there: the rule, never the
+# matched text (a label or a title word would leak the private work).
+REDACTED_REASONS = {
+    "owner-label": "tagged as evidence by the owner",
+    "owner-trailer": "tagged as evidence by the owner (commit trailer)",
+    "label": "matched a label rule",
+    "title-keyword": "matched a title rule",
+    "conventional-commit": "matched a conventional-commit rule",
+    "release": "a release",
+    "tag": "a tag",
+    "default": "no rule matched a more specific stage",
+}
+REDACTED_REASON_FALLBACK = "matched a classification rule"
+
+TITLE_LIMIT = 300
+SHORT_SHA = 7
+MAX_LABELS = 30
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; naive times are taken as UTC, which is how the store keeps them."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def stable_key(item: Item) -> str:
+    """forge|host|repo|kind|key: unique per item, stable across runs; breaks sort ties."""
+    ref = item.repo
+    return "|".join((ref.forge, ref.host, ref.path, item.kind.value, item.key))
+
+
+def is_public(repository: Repository | None) -> bool:
+    return repository is not None and repository.is_public
+
+
+def item_page_path(classified: ClassifiedItem) -> str:
+    """Where an item's page goes. Only slugs and hashes reach the file name, never raw text.
+
+    A redacted page's hash also covers when the item was first collected, so
+    nobody can confirm a guessed private repository and number by hashing it.
+    """
+    item = classified.item
+    key = stable_key(item)
+    if not is_public(classified.repository):
+        salted = f"private|{key}|{utc(classified.stored.first_seen_at).isoformat()}"
+        return f"items/private-{short_hash(salted, 12)}.html"
+    key_text = item.key[:12] if isinstance(item, Commit) else item.key
+    name = slugify(item.repo.name, 40, fallback="repo")
+    kind = KIND_ABBREVIATIONS[item.kind]
+    return f"items/{name}-{kind}-{slugify(key_text, 40)}-{short_hash(key, 6)}.html"
+
+
+def forge_label(ref: RepoRef) -> str:
+    name = FORGE_NAMES.get(ref.forge, ref.forge)
+    return name if ref.host in DEFAULT_HOSTS else f"{name} ({clean_line(ref.host, 100)})"
+
+
+def _reference(item: Item) -> str:
+    if isinstance(item, MergeRequest):
+        return f"{'!' if item.repo.forge == 'gitlab' else '#'}{item.number}"
+    if isinstance(item, Commit):
+        return clean_line(item.sha, 100)[:SHORT_SHA]
+    if isinstance(item, Release):
+        return clean_line(item.tag, 80)
+    if isinstance(item, Tag):
+        return clean_line(item.name, 80)
+    return clean_line(item.key, 80)
+
+
+def _body(item: Item) -> RenderedBody | None:
+    if isinstance(item, MergeRequest | Release) and item.body.strip():
+        return render_markdown(item.body)
+    if isinstance(item, Commit):
+        # The subject is the title; the rest of the message is the written intent.
+        _, _, rest = item.message.partition("\n")
+        if rest.strip():
+            return render_plain(rest)
+    return None
+
+
+def _state(item: Item) -> str | None:
+    # Merged and closed show in the event label ("Merged 2025-01-11"); only say what it does not.
+    if isinstance(item, MergeRequest) and item.state == "open":
+        return "draft" if item.draft else "open"
+    if isinstance(item, Release) and item.prerelease:
+        return "pre-release"
+    return None
+
+
+def _labels(raw: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = (clean_line(label, 100) for label in raw)
+    return tuple(dict.fromkeys(label for label in cleaned if label))[:MAX_LABELS]
+
+
+def _event_label(item: Item) -> str:
+    if isinstance(item, MergeRequest):
+        if item.merged_at:
+            return "Merged"
+        return "Closed" if item.closed_at else "Opened"
+    if isinstance(item, Release):
+        return "Published"
+    return "Committed" if isinstance(item, Commit) else "Created"
+
+
+def _branches(item: Item) -> str | None:
+    if not isinstance(item, MergeRequest) or not item.source_branch:
+        return None
+    source = clean_line(item.source_branch, 120)
+    return f"{source} → {clean_line(item.target_branch, 120)}" if item.target_branch else source
+
+
+def _categories(
+    classified: ClassifiedItem, stages: Mapping[Category, StageRef], redacted: bool
+) -> tuple[CategoryReasons, ...]:
+    result = []
+    for category in classified.classification.categories:
+        reasons: list[str] = []
+        for reason in classified.classification.reasons_for(category):
+            text = _redacted_reason(reason) if redacted else clean_line(reason.detail, 200)
+            if text not in reasons:
+                reasons.append(text)
+        result.append(CategoryReasons(stages[category], tuple(reasons)))
+    return tuple(result)
+
+
+def _redacted_reason(reason: Reason) -> str:
+    return REDACTED_REASONS.get(reason.rule, REDACTED_REASON_FALLBACK)
+
+
+def build_entry(
+    classified: ClassifiedItem,
+    *,
+    stages: Mapping[Category, StageRef],
+    systems: tuple[SystemRef, ...],
+) -> EvidenceEntry:
+    item = classified.item
+    repository = classified.repository
+    kind_label = KIND_LABELS[item.kind]
+    if repository is None or not repository.is_public:
+        return EvidenceEntry(
+            path=item_page_path(classified),
+            redacted=True,
+            kind_label=kind_label,
+            title=f"{kind_label} in a private repository",
+            reference=None,
+            author=None,
+            repository=None,
+            forge=None,
+            state=None,
+            branches=None,
+            event_label="Date",
+            event_at=utc(item.event_at),
+            collected_at=None,
+            source=None,
+            labels=(),
+            body=None,
+            categories=_categories(classified, stages, redacted=True),
+            systems=systems,
+        )
+    reference = _reference(item)
+    labels = item.labels if isinstance(item, MergeRequest) else ()
+    return EvidenceEntry(
+        path=item_page_path(classified),
+        redacted=False,
+        kind_label=kind_label,
+        title=clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}",
+        reference=reference,
+        author=clean_line(item.author, 100) or None,
+        repository=Link(clean_line(item.repo.path, 200), http_url(repository.url)),
+        forge=forge_label(item.repo),
+        state=_state(item),
+        branches=_branches(item),
+        event_label=_event_label(item),
+        event_at=utc(item.event_at),
+        collected_at=utc(classified.stored.first_seen_at),
+        source=Link(display_url(item.url), http_url(item.url)),
+        labels=_labels(labels),
+        body=_body(item),
+        categories=_categories(classified, stages, redacted=False),
+        systems=systems,
+    )
