@@ -13,7 +13,6 @@ from evidence.errors import RenderError
 from renderer.model import EvidenceEntry
 from renderer.text import clean_line, http_url, slugify
 from tests.renderer.builders import (
-    BUILT_AT,
     PAYMENTS,
     SECRET,
     Inputs,
