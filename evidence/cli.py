@@ -127,7 +127,9 @@ def status(ctx: click.Context, limit: int) -> None:
     loaded = _loaded(ctx)
     with Store.open(loaded.config.store.url, base_dir=loaded.base_dir) as store:
         runs = store.last_runs(limit)
-    table = Table("Run", "Started (UTC)", "Status", "Source", "New", "Updated", "Requests", "Errors")
+    table = Table(
+        "Run", "Started (UTC)", "Status", "Source", "New", "Updated", "Requests", "Errors"
+    )
     for run in runs:
         for source in run.summary.get("sources", []) or [{}]:
             table.add_row(
@@ -146,30 +148,49 @@ def status(ctx: click.Context, limit: int) -> None:
 def _collect(loaded: LoadedConfig) -> pipeline.CollectReport:
     with _progress() as progress:
         report = pipeline.collect(loaded, progress=progress)
-    console = Console()
-    table = Table("Source", "Repos", "New", "Updated", "Requests", "Rate limit left", "Problems")
-    for source in report.sources:
-        totals = source.item_totals
-        repos = source.repositories
-        left = "-" if source.rate_remaining is None else f"{source.rate_remaining}"
-        if source.rate_limit is not None:
-            left += f"/{source.rate_limit}"
-        table.add_row(
-            source.name,
-            str(repos.new + repos.updated + repos.unchanged),
-            str(totals.new),
-            str(totals.updated),
-            str(source.requests),
-            left,
-            str(len(source.errors) + len(source.warnings)),
-        )
-    console.print(table)
+    _print_summary(report)
     for source in report.sources:
         for line in source.warnings:
             click.echo(f"warning: {line}", err=True)
         for line in source.errors:
             click.echo(f"error: {line}", err=True)
     return report
+
+
+def _print_summary(report: pipeline.CollectReport) -> None:
+    """A table on a terminal; one plain line per source for cron mail and CI logs."""
+    console = Console()
+    rows = []
+    for source in report.sources:
+        totals, repos = source.item_totals, source.repositories
+        left = "-" if source.rate_remaining is None else str(source.rate_remaining)
+        if source.rate_limit is not None:
+            left += f"/{source.rate_limit}"
+        problems = len(source.errors) + len(source.warnings)
+        rows.append(
+            (
+                source.name,
+                repos.new + repos.updated + repos.unchanged,
+                totals.new,
+                totals.updated,
+                source.requests,
+                left,
+                problems,
+            )
+        )
+    if console.is_terminal:
+        table = Table(
+            "Source", "Repos", "New", "Updated", "Requests", "Rate limit left", "Problems"
+        )
+        for row in rows:
+            table.add_row(*map(str, row))
+        console.print(table)
+        return
+    for name, repos_seen, new, updated, requests, left, problems in rows:
+        click.echo(
+            f"{name}: {repos_seen} repositories, {new} new, {updated} updated, "
+            f"{requests} requests, rate limit left {left}, {problems} problems"
+        )
 
 
 @contextmanager

@@ -100,17 +100,18 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
 def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:
     """Build the bundled sample through a throw-away store, offline and without a token."""
     sample = load_sample()
-    with tempfile.TemporaryDirectory(prefix="evidence-demo-") as state:
-        with Store.open("sqlite:///demo.db", base_dir=Path(state)) as store:
-            seen_at = clock()
-            store.upsert_repositories(sample.repositories, seen_at=seen_at)
-            source_of = {r.ref: r.source for r in sample.repositories}
-            for source in sorted(set(source_of.values())):
-                items = [i for i in sample.items if source_of[i.repo] == source]
-                store.upsert_items(source, items, seen_at=seen_at)
-            snapshot = store.snapshot()
+    with (
+        tempfile.TemporaryDirectory(prefix="evidence-demo-") as state,
+        Store.open("sqlite:///demo.db", base_dir=Path(state)) as store,
+    ):
+        seen_at = clock()
+        store.upsert_repositories(sample.repositories, seen_at=seen_at)
+        source_of = {r.ref: r.source for r in sample.repositories}
+        for source in sorted(set(source_of.values())):
+            items = [i for i in sample.items if source_of[i.repo] == source]
+            store.upsert_items(source, items, seen_at=seen_at)
+        snapshot = store.snapshot()
     classified = classify_snapshot(snapshot, policy_of(sample.config))
     return render_site(
         sample.config, snapshot, classified, output_dir=output_dir, generated_at=clock()
     )
-

@@ -1,0 +1,269 @@
+"""The persistent store: what was collected, when it was seen, and the run history.
+
+Collecting is idempotent: records are upserted on their stable key, and a
+record whose content did not change is not rewritten (only ``last_seen_at``
+moves). Nothing is ever deleted here, so a failed run cannot lose the last good
+data. Every database failure surfaces as one ``StoreError`` line naming the store
+by its URL with the password masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+
+from collector.records import Item, Repository
+from collector.snapshot import Snapshot, StoredItem
+from collector.store import codec, schema
+from collector.store.connection import (
+    WRITE_OPTION,
+    create_store_engine,
+    failure_reason,
+    masked,
+    parse_store_url,
+)
+from collector.store.migrate import current_revision, upgrade_to_head
+from collector.store.upsert import UpsertCounts, upsert_rows
+from evidence.errors import StoreError
+
+__all__ = ["RUN_STATUSES", "RunRecord", "Store", "UpsertCounts"]
+
+RUN_STATUSES = frozenset({"running", "complete", "partial", "failed", "interrupted"})
+_ACTION_HINT = "check that the database is reachable and writable, then rerun"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # one of RUN_STATUSES
+    summary: dict[str, Any]  # JSON-able per-source figures written by the caller
+
+
+class Store:
+    """An open store. Use ``Store.open``; close it (or use it as a context manager)."""
+
+    def __init__(self, engine: Engine, url: URL) -> None:
+        self._engine = engine
+        self._url = url
+        self._closed = False
+
+    @classmethod
+    def open(cls, url: str, *, base_dir: Path) -> Store:
+        """Connect, create the SQLite folder if needed, and upgrade the schema to head.
+
+        Relative SQLite paths resolve against ``base_dir`` (the config file's folder).
+        """
+        parsed = parse_store_url(url, base_dir=base_dir)
+        engine = create_store_engine(parsed)
+        store = cls(engine, parsed)
+        try:
+            with store._transaction("opening", write=True) as connection:
+                upgrade_to_head(connection, where=store.location)
+        except CommandError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"store {store.location}: schema upgrade failed: {exc}; {_ACTION_HINT}"
+            ) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    @property
+    def location(self) -> str:
+        """The store's URL, safe to print (password masked)."""
+        return masked(self._url)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- collected records ---------------------------------------------------------
+
+    def upsert_repositories(
+        self, repositories: Sequence[Repository], *, seen_at: datetime
+    ) -> UpsertCounts:
+        """Insert or refresh repositories, unique on (forge, host, path)."""
+        _require_aware(seen_at)
+        rows = [codec.repository_row(repository) for repository in repositories]
+        if not rows:
+            return UpsertCounts()
+        with self._transaction("saving repositories", write=True) as connection:
+            return upsert_rows(
+                connection,
+                schema.repositories,
+                key_columns=("forge", "host", "path"),
+                rows=rows,
+                seen_at=seen_at,
+            )
+
+    def upsert_items(
+        self, source: str, items: Sequence[Item], *, seen_at: datetime
+    ) -> UpsertCounts:
+        """Insert or refresh one page of items in one transaction.
+
+        Unique on (forge, host, repo path, kind, key); ``source`` names the
+        configured source that collected them.
+        """
+        _require_aware(seen_at)
+        rows = [codec.item_row(source, item) for item in items]
+        if not rows:
+            return UpsertCounts()
+        with self._transaction("saving items", write=True) as connection:
+            return upsert_rows(
+                connection,
+                schema.items,
+                key_columns=("forge", "host", "repo_path", "kind", "key"),
+                rows=rows,
+                seen_at=seen_at,
+            )
+
+    def snapshot(self) -> Snapshot:
+        """Everything stored, read in one transaction.
+
+        Order is fixed and independent of the backend's collation: repositories by
+        (forge, host, path); items by repository, kind, event time, then key.
+        """
+        repositories_query = select(schema.repositories.c.record)
+        items_query = select(
+            schema.items.c.record,
+            schema.items.c.source,
+            schema.items.c.first_seen_at,
+            schema.items.c.last_seen_at,
+        )
+        with self._transaction("reading the snapshot", repeatable_read=True) as connection:
+            repository_rows = connection.execute(repositories_query).all()
+            item_rows = connection.execute(items_query).all()
+        repositories = sorted(
+            (codec.repository_from_json(row.record) for row in repository_rows),
+            key=lambda repository: (repository.ref.forge, repository.ref.host, repository.ref.path),
+        )
+        items = sorted(
+            (
+                StoredItem(
+                    item=codec.item_from_json(row.record),
+                    source=row.source,
+                    first_seen_at=row.first_seen_at,
+                    last_seen_at=row.last_seen_at,
+                )
+                for row in item_rows
+            ),
+            key=_item_order,
+        )
+        return Snapshot(repositories=tuple(repositories), items=tuple(items))
+
+    # -- run history ---------------------------------------------------------------
+
+    def start_run(self, started_at: datetime) -> int:
+        """Record a run as "running" and return its id."""
+        _require_aware(started_at)
+        statement = insert(schema.runs).values(
+            started_at=started_at, finished_at=None, status="running", summary={}
+        )
+        with self._transaction("recording the run start", write=True) as connection:
+            result = connection.execute(statement)
+        run_id = result.inserted_primary_key
+        assert run_id is not None
+        return int(run_id[0])
+
+    def finish_run(
+        self, run_id: int, *, finished_at: datetime, status: str, summary: dict[str, Any]
+    ) -> None:
+        _require_aware(finished_at)
+        if status not in RUN_STATUSES:
+            raise ValueError(f"run status {status!r} is not one of {sorted(RUN_STATUSES)}")
+        statement = (
+            update(schema.runs)
+            .where(schema.runs.c.id == run_id)
+            .values(finished_at=finished_at, status=status, summary=summary)
+        )
+        with self._transaction("recording the run result", write=True) as connection:
+            if connection.execute(statement).rowcount != 1:
+                raise StoreError(f"store {self.location}: run {run_id} does not exist")
+
+    def last_runs(self, limit: int = 10) -> list[RunRecord]:
+        """The most recent runs, newest first."""
+        runs = schema.runs
+        query = select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
+        with self._transaction("reading the run history") as connection:
+            rows = connection.execute(query).all()
+        return [
+            RunRecord(
+                id=row.id,
+                started_at=row.started_at,
+                finished_at=row.finished_at,
+                status=row.status,
+                summary=row.summary,
+            )
+            for row in rows
+        ]
+
+    def schema_revision(self) -> str | None:
+        """The schema revision recorded in the database (the newest after ``open``)."""
+        with self._transaction("reading the schema revision") as connection:
+            return current_revision(connection)
+
+    # -- plumbing ------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(
+        self, action: str, *, write: bool = False, repeatable_read: bool = False
+    ) -> Iterator[Connection]:
+        """One transaction; database failures become a one-line ``StoreError``."""
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        try:
+            with self._engine.connect() as connection:
+                if write:
+                    connection.execution_options(**{WRITE_OPTION: True})
+                if repeatable_read and connection.dialect.name == "postgresql":
+                    # Repositories and items read as of one moment, even mid-collection.
+                    connection.execution_options(isolation_level="REPEATABLE READ")
+                with connection.begin():
+                    yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"store {self.location}: {action} failed: {failure_reason(exc, self._url)}; "
+                f"{_ACTION_HINT}"
+            ) from exc
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{moment.isoformat()} has no time zone; pass an aware (UTC) datetime")
+
+
+def _item_order(stored: StoredItem) -> tuple[str, str, str, str, datetime, str]:
+    item = stored.item
+    return (
+        item.repo.forge,
+        item.repo.host,
+        item.repo.path,
+        item.kind.value,
+        item.event_at,
+        item.key,
+    )
