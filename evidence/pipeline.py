@@ -68,14 +68,23 @@ def collect(
     tokens = read_tokens(config.sources)  # every missing variable reported before any request
     with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
         run_id = store.start_run(clock())
-        reports = []
-        for source in config.sources:
-            forge = open_forge(source, tokens[source.source_name])
-            try:
-                on_repository = progress(source.source_name) if progress else None
-                reports.append(collect_source(forge, store, clock=clock, progress=on_repository))
-            finally:
-                forge.close()
+        reports: list[SourceReport] = []
+        try:
+            for source in config.sources:
+                forge = open_forge(source, tokens[source.source_name])
+                try:
+                    on_repository = progress(source.source_name) if progress else None
+                    reports.append(
+                        collect_source(forge, store, clock=clock, progress=on_repository)
+                    )
+                finally:
+                    forge.close()
+        except BaseException:
+            # Killed or crashed mid-run: say so in the run history; pages already
+            # written to the store stay committed.
+            summary = {"sources": [s.as_json() for s in reports]}
+            store.finish_run(run_id, finished_at=clock(), status="interrupted", summary=summary)
+            raise
         report = CollectReport(run_id, tuple(reports))
         store.finish_run(
             run_id,
