@@ -25,6 +25,10 @@ class Kind(StrEnum):
     COMMIT = "commit"
     RELEASE = "release"
     TAG = "tag"
+    DEPLOYMENT = "deployment"  # GitHub deployments, GitLab deployments
+    PIPELINE = "pipeline"  # GitHub Actions workflow runs, GitLab pipelines
+    INCIDENT = "incident"  # GitHub issues with the incident label, GitLab incidents
+    DECISION = "decision"  # architecture decision records (ADR files)
 
 
 class Visibility(StrEnum):
@@ -175,10 +179,105 @@ class Tag(Item):
         return self.name
 
 
-AnyItem = Annotated[MergeRequest | Commit | Release | Tag, Field(discriminator="record_kind")]
+class Deployment(Item):
+    """A deployment to an environment, with its latest status."""
+
+    kind: ClassVar[Kind] = Kind.DEPLOYMENT
+    record_kind: Literal["deployment"] = "deployment"
+
+    id: str = Field(description="Forge id of the deployment")
+    environment: str
+    sha: str = ""
+    ref: str = Field("", description="Branch or tag that was deployed")
+    status: str = Field("", description="Latest status: success, failure, in_progress, ...")
+    finished_at: AwareDatetime | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    @property
+    def event_at(self) -> datetime:
+        return self.finished_at or self.created_at
+
+
+class Pipeline(Item):
+    """A CI run: a GitHub Actions workflow run or a GitLab pipeline, with its job names."""
+
+    kind: ClassVar[Kind] = Kind.PIPELINE
+    record_kind: Literal["pipeline"] = "pipeline"
+
+    id: str
+    name: str = Field("", description="Workflow name (GitHub) or pipeline name (GitLab)")
+    workflow_path: str = Field("", description="e.g. .github/workflows/deploy.yml")
+    jobs: tuple[str, ...] = Field((), description="Job names (GitLab deploy jobs, ...)")
+    environments: tuple[str, ...] = ()
+    status: str = Field("", description="success, failure, cancelled, running, ...")
+    sha: str = ""
+    ref: str = ""
+    finished_at: AwareDatetime | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    @property
+    def event_at(self) -> datetime:
+        return self.finished_at or self.created_at
+
+
+class Incident(Item):
+    """An incident issue; resolved when closed."""
+
+    kind: ClassVar[Kind] = Kind.INCIDENT
+    record_kind: Literal["incident"] = "incident"
+
+    number: int
+    body: str = ""
+    state: Literal["open", "closed"]
+    labels: tuple[str, ...] = ()
+    closed_at: AwareDatetime | None = None
+
+    @property
+    def key(self) -> str:
+        return str(self.number)
+
+
+class Decision(Item):
+    """An architecture decision record read from a file in the repository."""
+
+    kind: ClassVar[Kind] = Kind.DECISION
+    record_kind: Literal["decision"] = "decision"
+
+    path: str = Field(description="File path in the repository, e.g. docs/adr/0007-queues.md")
+    format: Literal["madr", "nygard", "plain"] = "plain"
+    status: str = ""
+    date: AwareDatetime | None = None
+    context: str = ""
+    decision: str = ""
+    consequences: str = ""
+    sha: str = Field("", description="Blob sha of the file version read")
+
+    @property
+    def key(self) -> str:
+        return self.path
+
+    @property
+    def event_at(self) -> datetime:
+        return self.date or self.created_at
+
+
+AnyItem = Annotated[
+    MergeRequest | Commit | Release | Tag | Deployment | Pipeline | Incident | Decision,
+    Field(discriminator="record_kind"),
+]
 ITEM_TYPES: dict[Kind, type[Item]] = {
     Kind.MERGE_REQUEST: MergeRequest,
     Kind.COMMIT: Commit,
     Kind.RELEASE: Release,
     Kind.TAG: Tag,
+    Kind.DEPLOYMENT: Deployment,
+    Kind.PIPELINE: Pipeline,
+    Kind.INCIDENT: Incident,
+    Kind.DECISION: Decision,
 }
