@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from collector.github import GitHubForge
+from collector.github_requests import Limits
+from collector.gitlab import GitLabForge
 from collector.sources import ForgeSource
-from config.models import Source
+from config.models import CollectConfig, Source
 
 
-def open_forge(source: Source, token: str) -> ForgeSource:
-    forges = {
-        "github": GitHubForge,
+def open_forge(source: Source, token: str, collect: CollectConfig | None = None) -> ForgeSource:
+    """The forge client for ``source``; ``collect`` sets its retries and rate-limit patience."""
+    limits = Limits.from_config(collect or CollectConfig())
+    # Each class takes its own config model; the "forge" tag has chosen which one it is.
+    forges: dict[str, Callable[[Any, str], ForgeSource]] = {
+        "github": lambda config, secret: GitHubForge(config, secret, limits=limits),
+        "gitlab": GitLabForge,
     }
     return forges[source.forge](source, token)

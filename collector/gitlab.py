@@ -1,0 +1,285 @@
+"""The GitLab source: projects and their items, on gitlab.com or a self-managed instance.
+
+Projects come from groups (subgroups included), users' namespaces and
+explicit paths or ids; each is mapped into the same ``Repository`` record as a
+GitHub repository, and its merge requests, default-branch commits, releases
+and tags into the same item records. Requests go through
+``collector.gitlab_client`` (python-gitlab underneath), one counted page at a
+time; raw JSON is mapped by ``collector.gitlab_mapping``.
+
+Privacy is decided before anything is asked about a project: a private or
+internal project the owner did not opt into is never mapped, and none of its
+items, languages or releases is ever requested. With only public projects
+wanted, the listings themselves ask GitLab for ``visibility=public``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import ValidationError
+
+from collector import gitlab_mapping as mapping
+from collector.github_mapping import text
+from collector.gitlab_client import GitLabClient, Refused, short
+from collector.records import Item, Kind, Repository, Visibility
+from collector.sources import RepositoryUnavailable, RequestStats
+from config.models import GitLabSource
+from evidence.errors import SourceError
+
+Json = Mapping[str, Any]
+
+# Statuses that make one project unreadable without saying anything about the others.
+PROJECT_GONE = {
+    403: "access refused (403)",
+    404: "not found (404): deleted, moved or no longer visible to the token",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFacts:
+    """What the listing said about a project that decides which of its lists to ask for."""
+
+    id: int
+    empty: bool  # no commits yet: nothing to list in its repository
+    merge_requests: bool  # the merge requests feature is on
+    repository: bool  # the repository feature is on (commits, tags)
+    releases: bool
+
+    def wants(self, kind: Kind) -> bool:
+        if kind is Kind.MERGE_REQUEST:
+            return self.merge_requests
+        if kind in (Kind.COMMIT, Kind.TAG):
+            return self.repository and not self.empty
+        if kind is Kind.RELEASE:
+            return self.releases and not self.empty
+        return False
+
+
+def project_facts(raw: Json) -> ProjectFacts:
+    def enabled(level: str, flag: str | None = None) -> bool:
+        if flag is not None and raw.get(flag) is False:
+            return False
+        return raw.get(level) != "disabled"
+
+    return ProjectFacts(
+        id=int(raw["id"]),
+        empty=bool(raw.get("empty_repo")),
+        merge_requests=enabled("merge_requests_access_level", "merge_requests_enabled"),
+        repository=enabled("repository_access_level"),
+        releases=enabled("releases_access_level"),
+    )
+
+
+class GitLabForge:
+    """One configured GitLab instance and the groups, users and projects to read on it."""
+
+    kinds: Sequence[Kind] = (Kind.MERGE_REQUEST, Kind.COMMIT, Kind.RELEASE, Kind.TAG)
+
+    def __init__(
+        self,
+        config: GitLabSource,
+        token: str,
+        *,
+        retries: int = 3,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """``max_wait``: longest ``Retry-After`` obeyed; ``sleep`` is injectable for tests."""
+        self.name = config.source_name
+        self.warnings: list[str] = []
+        self._config = config
+        if not token:
+            raise SourceError(self.name, f"{config.token_env} is empty; export a GitLab token")
+        self._client = GitLabClient(
+            config, token, source=self.name, retries=retries, max_wait=max_wait, sleep=sleep
+        )
+        self._projects: dict[str, ProjectFacts] = {}
+        allowed = {Visibility.PUBLIC}
+        if config.include_internal:
+            allowed.add(Visibility.INTERNAL)
+        if config.include_private:
+            allowed.add(Visibility.PRIVATE)
+        self._allowed = frozenset(allowed)
+
+    # -- the ForgeSource interface ------------------------------------------------
+
+    @property
+    def stats(self) -> RequestStats:
+        return self._client.stats
+
+    def close(self) -> None:
+        self._client.close()
+
+    def repositories(self) -> Iterator[Repository]:
+        seen: set[str] = set()
+        for scope, path, params in self._listing_scopes():
+            try:
+                for page in self._client.pages(path, params):
+                    for raw in page:
+                        repository = self._keep(raw, seen, scope, explicit=False)
+                        if repository is not None:
+                            yield repository
+            except Refused as exc:
+                self._scope_failed(scope, exc)
+        for spec in self._config.projects:
+            if spec.lower() in seen:
+                continue  # already listed through a group or user: no need to ask again
+            scope = f"project {spec}"
+            try:
+                _, raw = self._client.get(f"/projects/{quote(spec, safe='')}")
+            except Refused as exc:
+                self._scope_failed(scope, exc)
+                continue
+            if not isinstance(raw, Mapping):
+                self.warnings.append(f"{scope}: unexpected answer from {self._host}; skipped")
+                continue
+            repository = self._keep(raw, seen, scope, explicit=True)
+            if repository is not None:
+                yield repository
+
+    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
+        path = repository.ref.path
+        facts = self._projects.get(path.lower())
+        if facts is not None and not facts.wants(kind):
+            return  # the feature is off or the repository empty: nothing to ask for
+        # The numeric id is stable across renames and needs no path encoding.
+        project = str(facts.id) if facts is not None else quote(path, safe="")
+        endpoint, params, to_item = self._item_endpoint(kind, f"/projects/{project}", repository)
+        try:
+            for page in self._client.pages(endpoint, params):
+                try:
+                    records = [to_item(raw) for raw in page]
+                except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
+                    reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
+                    raise RepositoryUnavailable(path, reason) from None
+                if records:
+                    yield records
+        except Refused as exc:
+            if exc.status in PROJECT_GONE:
+                # A 404 says the project is gone for us (deleted, moved away, access lost);
+                # a 403 may pass, so its stored items stay shown.
+                raise RepositoryUnavailable(
+                    path, f"{PROJECT_GONE[exc.status]}: {exc.message}", gone=exc.status == 404
+                ) from None
+            raise self._unexpected(exc, endpoint) from None
+
+    # -- scopes and projects ------------------------------------------------------------
+
+    def _listing_scopes(self) -> Iterator[tuple[str, str, dict[str, str]]]:
+        # Only public wanted: GitLab filters, and other projects are never even listed.
+        public_only = {"visibility": "public"} if self._allowed == {Visibility.PUBLIC} else {}
+        for group in self._config.groups:
+            params = {
+                "include_subgroups": "true",
+                "with_shared": "false",  # the group's own projects, not ones shared into it
+                "order_by": "id",  # stable under new projects: no page shifts mid-listing
+                "sort": "asc",
+                **public_only,
+            }
+            yield f"group {group}", f"/groups/{quote(group, safe='')}/projects", params
+        for user in self._config.users:
+            # The one project listing where GitLab offers keyset pagination.
+            params = {"pagination": "keyset", "order_by": "id", "sort": "asc", **public_only}
+            yield f"user {user}", f"/users/{quote(user, safe='')}/projects", params
+
+    def _keep(self, raw: Json, seen: set[str], scope: str, *, explicit: bool) -> Repository | None:
+        """Map a listed project if the policy keeps it and no other scope did."""
+        path = text(raw, "path_with_namespace")
+        project_id = raw.get("id")
+        if not path or path.lower() in seen:
+            return None
+        seen.add(path.lower())
+        if isinstance(project_id, int) and not isinstance(project_id, bool):
+            seen.add(str(project_id))  # so an explicit numeric id is not fetched again
+        config = self._config
+        visibility = mapping.visibility(raw)
+        if visibility not in self._allowed:
+            if explicit:
+                internal = visibility is Visibility.INTERNAL
+                flag = "include_internal" if internal else "include_private"
+                self.warnings.append(
+                    f"{scope}: is {visibility.value}; set {flag} = true to collect it"
+                )
+            return None
+        if mapping.is_fork(raw) and not config.include_forks:
+            return None
+        if raw.get("archived") and not config.include_archived:
+            return None
+        try:
+            facts = project_facts(raw)
+            languages = self._languages(facts, path) if facts.wants(Kind.COMMIT) else {}
+            repository = mapping.repository(
+                raw, host=config.host, source=self.name, languages=languages
+            )
+        except (ValidationError, KeyError, TypeError, ValueError) as exc:
+            self.warnings.append(
+                f"{scope}: project {path} has unexpected data ({short(exc)}); skipped"
+            )
+            return None
+        self._projects[path.lower()] = facts
+        return repository
+
+    def _languages(self, facts: ProjectFacts, path: str) -> dict[str, int]:
+        # The project lists carry no language breakdown: one request per kept project.
+        endpoint = f"/projects/{facts.id}/languages"
+        try:
+            _, data = self._client.get(endpoint)
+        except Refused as exc:
+            if exc.status not in PROJECT_GONE:
+                raise self._unexpected(exc, endpoint) from None
+            self.warnings.append(
+                f"project {path}: languages unavailable ({exc.status}); collected without them"
+            )
+            return {}
+        return mapping.languages(data)
+
+    def _scope_failed(self, scope: str, exc: Refused) -> None:
+        """A group, user or project that cannot be listed: warn and go on with the others."""
+        what = scope.split(" ", 1)[0]
+        if exc.status == 404:
+            self.warnings.append(
+                f"{scope}: not found on {self._host} ({exc.message}); check the name in "
+                f"{what}s and that the token in {self._config.token_env} can see it"
+            )
+        elif exc.status == 403:
+            self.warnings.append(
+                f"{scope}: access refused on {self._host} (403: {exc.message}); check the "
+                f"token's access to it"
+            )
+        else:
+            raise self._unexpected(exc, scope) from None
+
+    # -- items ------------------------------------------------------------------------------
+
+    def _item_endpoint(
+        self, kind: Kind, base: str, repository: Repository
+    ) -> tuple[str, dict[str, str], Callable[[Json], Item]]:
+        if kind is Kind.MERGE_REQUEST:
+            ref = repository.ref
+            # Most recently updated first, so a later run can stop at what it has seen.
+            params = {"state": "all", "order_by": "updated_at", "sort": "desc"}
+            return f"{base}/merge_requests", params, lambda raw: mapping.merge_request(raw, ref)
+        if kind is Kind.COMMIT:
+            params = {"ref_name": repository.default_branch}
+            return f"{base}/repository/commits", params, lambda raw: mapping.commit(raw, repository)
+        if kind is Kind.RELEASE:
+            params = {"order_by": "released_at", "sort": "desc"}
+            return f"{base}/releases", params, lambda raw: mapping.release(raw, repository)
+        if kind is Kind.TAG:
+            params = {"order_by": "updated", "sort": "desc"}
+            return f"{base}/repository/tags", params, lambda raw: mapping.tag(raw, repository)
+        raise ValueError(f"the GitLab source does not collect {kind}")
+
+    def _unexpected(self, exc: Refused, where: str) -> SourceError:
+        return SourceError(
+            self.name, f"unexpected answer {exc.status} from {self._host} ({where}): {exc.message}"
+        )
+
+    @property
+    def _host(self) -> str:
+        return self._config.host

@@ -1,0 +1,279 @@
+"""How the GitLab source fails: one clear line for the whole source, or a warning and go on.
+
+Failures are produced by the fake GitLab at the HTTP level; python-gitlab runs
+unmodified between it and the source. Waits go to an injected ``sleep`` that
+records them (``gitlab_sleeps``), so retry tests take no time.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+
+import pytest
+
+from collector.gitlab import GitLabForge
+from collector.records import Kind
+from collector.sources import RepositoryUnavailable
+from config.models import GitLabSource
+from evidence.errors import ExitCode, SourceError
+from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
+from tests.fakes.gitlab_api import FakeGitLab
+from tests.fakes.gitlab_world import GitLabWorld
+
+# -- the whole source fails ---------------------------------------------------------------
+
+
+def test_a_bad_token_names_the_variable_and_never_the_token(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab, make_gitlab: MakeGitLabForge
+) -> None:
+    gitlab_world.add_project("dana/ledger")
+    wrong = "glpat-revokedTokenValue987654321"
+    forge = make_gitlab(users=["dana"], token=wrong, token_env="CORP_GITLAB_TOKEN")
+
+    with pytest.raises(SourceError) as raised:
+        list(forge.repositories())
+
+    message = str(raised.value)
+    assert message == (
+        f"source {fake_gitlab.host}: {fake_gitlab.host} rejected the token in "
+        "CORP_GITLAB_TOKEN (401 Unauthorized); create a personal access token with the "
+        "read_api scope and export it as CORP_GITLAB_TOKEN"
+    )
+    assert wrong not in message and GITLAB_TOKEN not in message
+    assert raised.value.exit_code is ExitCode.PARTIAL
+    assert [r.status for r in fake_gitlab.requests] == [401]  # a bad token is not retried
+
+
+def test_a_token_without_read_api_says_so(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab, make_gitlab: MakeGitLabForge
+) -> None:
+    fake_gitlab.fail("/groups/acme/projects", 403, "insufficient_scope")
+    forge = make_gitlab(groups=["acme"])
+
+    with pytest.raises(SourceError, match="lacks the read_api scope"):
+        list(forge.repositories())
+
+
+def test_an_unreachable_instance_names_its_url(gitlab_sleeps: list[float]) -> None:
+    with socket.socket() as probe:  # a port nobody listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/gitlab"
+    config = GitLabSource(forge="gitlab", url=url, users=["dana"])
+    forge = GitLabForge(config, GITLAB_TOKEN, retries=2, sleep=gitlab_sleeps.append)
+
+    with pytest.raises(SourceError) as raised:
+        list(forge.repositories())
+
+    assert str(raised.value) == (
+        f"source 127.0.0.1:{port}/gitlab: cannot reach 127.0.0.1:{port}/gitlab (connection "
+        f"failed, 3 attempts); check the network and url ({url}), then rerun"
+    )
+    assert gitlab_sleeps == [0.5, 1.0]
+
+
+def test_tls_trouble_points_at_ca_bundle(
+    fake_gitlab: FakeGitLab, gitlab_sleeps: list[float]
+) -> None:
+    # An https URL on a plain-HTTP port fails the TLS handshake, as an untrusted CA would.
+    url = fake_gitlab.url.replace("http://", "https://")
+    config = GitLabSource(forge="gitlab", url=url, users=["dana"])
+    forge = GitLabForge(config, GITLAB_TOKEN, retries=2, sleep=gitlab_sleeps.append)
+
+    with pytest.raises(SourceError, match="set ca_bundle to your instance's CA file"):
+        list(forge.repositories())
+    assert gitlab_sleeps == []  # a certificate problem does not go away by retrying
+    forge.close()
+
+
+def test_server_errors_are_retried_then_reported(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    gitlab_sleeps: list[float],
+) -> None:
+    gitlab_world.add_project("dana/ledger")
+    fake_gitlab.fail("/users/dana/projects", 502, times=1)
+    recovered = make_gitlab(users=["dana"], retries=1)
+    assert [r.ref.path for r in recovered.repositories()] == ["dana/ledger"]
+    assert gitlab_sleeps == [0.5]
+
+    fake_gitlab.fail("/users/dana/projects", 503)
+    failing = make_gitlab(users=["dana"], retries=2)
+    with pytest.raises(SourceError) as raised:
+        list(failing.repositories())
+    assert "still answered 503 after 2 retries (/users/dana/projects)" in str(raised.value)
+    assert [r.status for r in fake_gitlab.requests_to("/users/dana/projects")][-3:] == [503] * 3
+
+
+def test_links_to_another_host_lend_only_their_cursor(gitlab_world: GitLabWorld) -> None:
+    # An instance whose external_url is wrong names another host in its Link headers;
+    # the token must not follow it there, and the listing must still reach its end.
+    gitlab_world.add_group("acme")
+    projects = [gitlab_world.add_project(f"dana/p{n}") for n in range(5)]
+    grouped = [gitlab_world.add_project(f"acme/g{n}") for n in range(3)]
+    elsewhere = "http://198.51.100.7"
+    with FakeGitLab(gitlab_world, token=GITLAB_TOKEN, external_url=elsewhere) as fake:
+        config = GitLabSource(
+            forge="gitlab", url=fake.url, groups=["acme"], users=["dana"], page_size=2
+        )
+        forge = GitLabForge(config, GITLAB_TOKEN, retries=0)
+        listed = [r.ref.path for r in forge.repositories()]
+        forge.close()
+
+    assert listed == [p.path_with_namespace for p in grouped + projects]
+    keyset = fake.requests_to("/users/dana/projects")
+    assert [r.query.get("id_after") for r in keyset] == [None, "2", "4"]  # project ids
+    assert [r.query.get("page") for r in fake.requests_to("/groups/acme/projects")] == [
+        None,
+        "2",
+    ]
+
+
+# -- one scope or one project fails; the rest goes on ----------------------------------------
+
+
+def test_missing_groups_users_and_projects_are_warnings(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab, make_gitlab: MakeGitLabForge
+) -> None:
+    gitlab_world.add_group("acme")
+    gitlab_world.add_project("acme/payments-api")
+    gitlab_world.add_project("dana/ledger")
+    forge = make_gitlab(
+        groups=["ghost-group", "acme"], users=["nobody", "dana"], projects=["acme/deleted", "9999"]
+    )
+
+    paths = [r.ref.path for r in forge.repositories()]
+
+    assert paths == ["acme/payments-api", "dana/ledger"]
+    host = fake_gitlab.host
+    assert forge.warnings == [
+        f"group ghost-group: not found on {host} (404 Group Not Found); check the name in "
+        "groups and that the token in GITLAB_TOKEN can see it",
+        f"user nobody: not found on {host} (404 User Not Found); check the name in users "
+        "and that the token in GITLAB_TOKEN can see it",
+        f"project acme/deleted: not found on {host} (404 Project Not Found); check the name "
+        "in projects and that the token in GITLAB_TOKEN can see it",
+        f"project 9999: not found on {host} (404 Project Not Found); check the name in "
+        "projects and that the token in GITLAB_TOKEN can see it",
+    ]
+
+
+def test_a_private_group_of_someone_else_is_not_found(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab, make_gitlab: MakeGitLabForge
+) -> None:
+    gitlab_world.add_group("other-corp", visibility="private")
+    gitlab_world.add_project("other-corp/secret", visibility="private")
+    forge = make_gitlab(groups=["other-corp"], include_private=True)
+
+    assert list(forge.repositories()) == []
+    assert forge.warnings[0].startswith("group other-corp: not found on ")
+
+
+@pytest.mark.parametrize(
+    ("kind", "endpoint", "status", "reason"),
+    [
+        (Kind.MERGE_REQUEST, "merge_requests", 404, "not found (404)"),
+        (Kind.COMMIT, "repository/commits", 403, "access refused (403): 403 Forbidden"),
+        (Kind.RELEASE, "releases", 404, "not found (404)"),
+        (Kind.TAG, "repository/tags", 403, "access refused (403)"),
+    ],
+)
+def test_an_unreadable_project_raises_repository_unavailable(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    kind: Kind,
+    endpoint: str,
+    status: int,
+    reason: str,
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    project.add_commit("first")
+    forge = make_gitlab(users=["dana"])
+    (repository,) = forge.repositories()
+    fake_gitlab.fail(f"/projects/{project.id}/{endpoint}", status)
+
+    with pytest.raises(RepositoryUnavailable) as raised:
+        list(forge.items(repository, kind))
+
+    assert raised.value.repository == "dana/ledger"
+    assert raised.value.reason.startswith(reason)
+    assert raised.value.gone is (status == 404)
+
+
+# -- rate limits -----------------------------------------------------------------------------
+
+
+def test_rate_limit_headers_land_in_stats(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab, make_gitlab: MakeGitLabForge
+) -> None:
+    gitlab_world.add_project("dana/ledger")
+    fake_gitlab.rate_used = 1234  # spent by earlier requests in this window
+    forge = make_gitlab(users=["dana"])
+
+    list(forge.repositories())
+
+    assert forge.stats.requests == 2 == len(fake_gitlab.requests)
+    assert forge.stats.rate_limit == 2000
+    assert forge.stats.rate_remaining == 2000 - 1236
+    assert forge.stats.rate_reset == datetime(2099, 1, 1, 12, 34, tzinfo=UTC)
+
+
+def test_429_waits_as_long_as_retry_after_says(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    gitlab_sleeps: list[float],
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    fake_gitlab.throttle("/users/dana/projects", retry_after=7, times=1)
+    fake_gitlab.throttle(f"/projects/{project.id}/languages", retry_after=3, times=2)
+    forge = make_gitlab(users=["dana"], retries=2, max_wait=10)
+
+    assert [r.ref.path for r in forge.repositories()] == ["dana/ledger"]
+    assert gitlab_sleeps == [7.0, 3.0, 3.0]
+    assert [r.status for r in fake_gitlab.requests] == [429, 200, 429, 429, 200]
+    assert forge.stats.requests == 5
+    assert (forge.stats.retries, forge.stats.waited) == (3, 13.0)
+
+
+def test_a_retry_after_beyond_the_bound_stops_the_source_without_waiting(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    gitlab_sleeps: list[float],
+) -> None:
+    gitlab_world.add_project("dana/ledger")
+    fake_gitlab.throttle("/users/dana/projects", retry_after=3600, times=None)
+    forge = make_gitlab(users=["dana"], retries=3, max_wait=60)
+
+    with pytest.raises(SourceError) as raised:
+        list(forge.repositories())
+
+    message = str(raised.value)
+    assert "is rate limiting this token (429, retry after 3600s); rerun after " in message
+    assert message.endswith(" UTC")
+    assert gitlab_sleeps == []
+    assert len(fake_gitlab.requests) == 1
+
+
+def test_an_exhausted_rate_limit_stops_after_the_bounded_retries(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    gitlab_sleeps: list[float],
+) -> None:
+    for name in ("a", "b", "c"):
+        gitlab_world.add_project(f"dana/{name}")
+    fake_gitlab.rate_limit = 2
+    forge = make_gitlab(users=["dana"], retries=3)
+
+    with pytest.raises(SourceError, match=r"\(429, retry after \d+s\)"):
+        list(forge.repositories())
+
+    # The window resets in 2099: far past the bound, so no waiting and no retry loop.
+    assert gitlab_sleeps == []
+    assert [r.status for r in fake_gitlab.requests] == [200, 200, 429]
+    assert forge.stats.rate_remaining == 0

@@ -1,0 +1,585 @@
+"""A fake GitLab REST API (v4) on a real local HTTP server, serving a ``GitLabWorld``.
+
+    world = GitLabWorld(viewer="dana")
+    world.add_project("acme/ledger").add_merge_request(title="First", state="merged")
+    with FakeGitLab(world, token="glpat-t0ken", prefix="/gitlab") as fake:
+        forge = GitLabForge(GitLabSource(forge="gitlab", url=fake.url, groups=["acme"]), ...)
+        ...
+        assert fake.paths() == ["/groups/acme/projects", ...]
+
+What it does like GitLab: ``PRIVATE-TOKEN`` (or ``Authorization: Bearer``)
+authentication with GitLab's 401 body; namespaced paths that must be
+URL-encoded (``/projects/acme%2Fledger``; an unencoded slash is a 404, as on
+GitLab); offset pagination with ``X-Page``, ``X-Per-Page``, ``X-Next-Page``,
+``X-Prev-Page``, ``X-Total``, ``X-Total-Pages`` and ``Link`` headers; keyset
+pagination (``pagination=keyset&order_by=id``) on ``/users/:id/projects``,
+where GitLab supports it, with only a ``Link`` header; groups with subgroups
+(``include_subgroups``); visibility, archived, state and labels filters;
+``RateLimit-*`` headers on every answer and 429 with ``Retry-After`` on demand;
+GitLab-shaped 404s (``404 Group Not Found``); private projects hidden from
+those who may not see them; and an optional path prefix (``/gitlab/api/v4``)
+as on an instance served under a relative URL root.
+
+Every request is logged (``requests``) so tests can assert exactly what a
+client asked for. ``fail()`` and ``throttle()`` make chosen paths answer errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from tests.fakes import gitlab_payloads as payloads
+from tests.fakes.gitlab_payloads import JsonDict, Urls
+from tests.fakes.gitlab_world import FakeGroup, FakeProject, GitLabWorld
+
+# 2099-01-01 12:34 UTC: far enough that no client waits for it, and easy to assert.
+DEFAULT_RATE_RESET = int(datetime(2099, 1, 1, 12, 34, tzinfo=UTC).timestamp())
+MAX_PER_PAGE = 100
+Body = JsonDict | list[JsonDict] | dict[str, float] | str
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str  # relative to the API root, still URL-encoded: /projects/acme%2Fledger
+    query: dict[str, str]
+    status: int
+    url_path: str  # exactly as received, prefix included
+    authorization: str  # "private-token", "bearer" or "none": never the token itself
+
+
+@dataclass
+class Fault:
+    path: str
+    status: int
+    body: Body
+    headers: dict[str, str]
+    times: int | None  # None: every time
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Body
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _LocalServer(HTTPServer):
+    """pytest-httpserver's server, polling for shutdown often so a test's teardown is instant."""
+
+    def thread_target(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.01)
+
+
+class NotFound(Exception):
+    """Raised by a route: answer GitLab's 404 with this message."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"404 {what} Not Found")
+
+
+class FakeGitLab:
+    """Serves ``world`` to clients holding ``token``; the token acts as ``world.viewer``."""
+
+    def __init__(
+        self,
+        world: GitLabWorld,
+        *,
+        token: str,
+        prefix: str = "",
+        rate_limit: int = 2000,
+        rate_reset: int = DEFAULT_RATE_RESET,
+        external_url: str | None = None,
+    ) -> None:
+        """``prefix``: a relative URL root such as "/gitlab"; the API is then /gitlab/api/v4.
+        ``external_url``: what the instance believes its address is (GitLab's external_url),
+        used in ``Link`` headers; a misconfigured one points somewhere else."""
+        self.world = world
+        self.external_url = external_url
+        self.token = token
+        self.prefix = prefix.rstrip("/")
+        self.rate_limit = rate_limit
+        self.rate_reset = rate_reset
+        self.rate_used = 0
+        self.requests: list[LoggedRequest] = []
+        self._faults: list[Fault] = []
+        self._server = _LocalServer(host="127.0.0.1", port=0)
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> FakeGitLab:
+        self._server.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server.is_running():
+            self._server.stop()
+        # A bug in the fake must fail the test, not hide as a 500 the client shrugs off.
+        self._server.check_handler_errors()
+
+    def __enter__(self) -> FakeGitLab:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.stop()
+        elif self._server.is_running():
+            self._server.stop()
+
+    # -- what tests read and steer ----------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The instance's web address, as an owner would write it in the config."""
+        return f"http://127.0.0.1:{self._server.port}{self.prefix}"
+
+    @property
+    def api_root(self) -> str:
+        return f"{self.prefix}/api/v4"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.port}{self.api_root}"
+
+    @property
+    def host(self) -> str:
+        """What the collector should record as the host: address plus path prefix."""
+        return self.url.split("://", 1)[1]
+
+    @property
+    def urls(self) -> Urls:
+        return Urls(api=self.api_url, web=self.url)
+
+    def paths(self) -> list[str]:
+        """Paths requested so far, in order, relative to the API root (still encoded)."""
+        return [request.path for request in self.requests]
+
+    def requests_to(self, path: str) -> list[LoggedRequest]:
+        return [request for request in self.requests if request.path == path]
+
+    def fail(
+        self,
+        path: str,
+        status: int,
+        message: str | None = None,
+        *,
+        times: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Make ``path`` (relative to the API root) answer an error, ``times`` times or always."""
+        body = payloads.error(message or _REASONS.get(status, f"{status} Error"))
+        self.override(path, status, body, times=times, headers=headers)
+
+    def override(
+        self,
+        path: str,
+        status: int,
+        body: Body,
+        *,
+        times: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer ``path`` with exactly this, instead of what the world says."""
+        self._faults.append(Fault(path, status, body, dict(headers or {}), times))
+
+    def throttle(self, path: str, *, retry_after: int, times: int | None = 1) -> None:
+        """Answer ``path`` as GitLab's rate limiter does: 429, ``Retry-After``, plain text."""
+        headers = {"Retry-After": str(retry_after), "Content-Type": "text/plain"}
+        self._faults.append(Fault(path, 429, "Retry later\n", headers, times))
+
+    # -- serving --------------------------------------------------------------------------
+
+    def _handle(self, request: Request) -> Response:
+        raw_path = _raw_path(request)
+        answer = self._answer(request, raw_path)
+        api_path = raw_path.removeprefix(self.api_root) if self._in_api(raw_path) else raw_path
+        self.requests.append(
+            LoggedRequest(
+                method=request.method,
+                path=api_path,
+                query={key: request.args[key] for key in request.args},
+                status=answer.status,
+                url_path=raw_path,
+                authorization=_auth_kind(request),
+            )
+        )
+        headers = {
+            "X-Request-Id": f"01FAKE{len(self.requests):020d}",
+            "X-Runtime": "0.042",
+            "Cache-Control": "max-age=0, private, must-revalidate",
+            "Vary": "Origin, Accept-Encoding",
+            "X-Gitlab-Meta": json.dumps({"correlation_id": f"fake{len(self.requests)}"}),
+            **self._rate_headers(),
+            **answer.headers,
+        }
+        if isinstance(answer.body, str):
+            body = answer.body
+            headers.setdefault("Content-Type", "text/plain")
+        else:
+            body = json.dumps(answer.body, ensure_ascii=False)
+            headers.setdefault("Content-Type", "application/json")
+        return Response(body, status=answer.status, headers=headers)
+
+    def _in_api(self, raw_path: str) -> bool:
+        return raw_path.startswith(self.api_root + "/")
+
+    def _answer(self, request: Request, raw_path: str) -> Answer:
+        if not self._in_api(raw_path):
+            return Answer(404, {"error": "404 Not Found"})
+        if _credential(request) != self.token:
+            return Answer(401, payloads.error("401 Unauthorized"))
+        path = raw_path.removeprefix(self.api_root)
+        self.rate_used += 1
+        if self.rate_used > self.rate_limit:
+            wait = max(self.rate_reset - int(datetime.now(UTC).timestamp()), 1)
+            return Answer(429, "Retry later\n", {"Retry-After": str(wait)})
+        fault = self._take_fault(path)
+        if fault is not None:
+            return Answer(fault.status, fault.body, fault.headers)
+        if request.method != "GET":
+            return Answer(405, payloads.error("405 Method Not Allowed"))
+        for pattern, route in self._routes():
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            try:
+                return route(request, *(unquote(group) for group in match.groups()))
+            except NotFound as missing:
+                return Answer(404, payloads.error(str(missing)))
+        return Answer(404, {"error": "404 Not Found"})
+
+    def _take_fault(self, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.path == path and (fault.times is None or fault.times > 0):
+                if fault.times is not None:
+                    fault.times -= 1
+                return fault
+        return None
+
+    def _rate_headers(self) -> dict[str, str]:
+        reset = datetime.fromtimestamp(self.rate_reset, UTC)
+        return {
+            "RateLimit-Name": "throttle_authenticated_api",
+            "RateLimit-Limit": str(self.rate_limit),
+            "RateLimit-Observed": str(min(self.rate_used, self.rate_limit)),
+            "RateLimit-Remaining": str(max(self.rate_limit - self.rate_used, 0)),
+            "RateLimit-Reset": str(self.rate_reset),
+            "RateLimit-ResetTime": format_datetime(reset, usegmt=True),
+        }
+
+    def _routes(self) -> Sequence[tuple[re.Pattern[str], Callable[..., Answer]]]:
+        one = r"([^/]+)"  # one path segment: a namespaced path must arrive encoded
+        project = rf"/projects/{one}"
+        return (
+            (re.compile(r"/user"), self._current_user),
+            (re.compile(r"/users"), self._users),
+            (re.compile(rf"/users/{one}"), self._user),
+            (re.compile(rf"/users/{one}/projects"), self._user_projects),
+            (re.compile(rf"/groups/{one}"), self._group),
+            (re.compile(rf"/groups/{one}/subgroups"), self._subgroups),
+            (re.compile(rf"/groups/{one}/projects"), self._group_projects),
+            (re.compile(project), self._project),
+            (re.compile(rf"{project}/languages"), self._languages),
+            (re.compile(rf"{project}/merge_requests"), self._merge_requests),
+            (re.compile(rf"{project}/repository/commits"), self._commits),
+            (re.compile(rf"{project}/repository/tags"), self._tags),
+            (re.compile(rf"{project}/releases"), self._releases),
+        )
+
+    # -- routes -------------------------------------------------------------------------
+
+    def _current_user(self, request: Request) -> Answer:
+        user = self.world.users[self.world.viewer.lower()]
+        return Answer(200, payloads.current_user(user, self.world, self.urls))
+
+    def _users(self, request: Request) -> Answer:
+        wanted = request.args.get("username", "").lower()
+        users = [u for u in self.world.users.values() if not wanted or u.username.lower() == wanted]
+        users.sort(key=lambda u: u.id)
+        return self._offset_page(request, [payloads.user_basic(u, self.urls) for u in users])
+
+    def _user(self, request: Request, user_id: str) -> Answer:
+        user = self.world.user(user_id) if user_id.isdigit() else None
+        if user is None:
+            raise NotFound("User")
+        return Answer(200, payloads.user_basic(user, self.urls))
+
+    def _user_projects(self, request: Request, user_id: str) -> Answer:
+        user = self.world.user(user_id)
+        if user is None:
+            raise NotFound("User")
+        projects = [
+            p
+            for p in self.world.projects.values()
+            if p.namespace_kind == "user" and p.namespace.lower() == user.username.lower()
+        ]
+        return self._project_list(request, projects, keyset_allowed=True)
+
+    def _group(self, request: Request, group_id: str) -> Answer:
+        group = self._visible_group(group_id)
+        return Answer(200, payloads.group(group, self.world, self.urls))
+
+    def _subgroups(self, request: Request, group_id: str) -> Answer:
+        group = self._visible_group(group_id)
+        children = [
+            g
+            for g in self.world.subgroups(group, recursive=False)
+            if self.world.can_see_group(g, self.world.viewer)
+        ]
+        children.sort(key=lambda g: g.full_path.lower())
+        return self._offset_page(
+            request, [payloads.group(g, self.world, self.urls) for g in children]
+        )
+
+    def _group_projects(self, request: Request, group_id: str) -> Answer:
+        group = self._visible_group(group_id)
+        namespaces = {group.full_path.lower()}
+        if _flag(request.args.get("include_subgroups")):
+            recursive = self.world.subgroups(group, recursive=True)
+            namespaces.update(g.full_path.lower() for g in recursive)
+        projects = [
+            p
+            for p in self.world.projects.values()
+            if p.namespace_kind == "group" and p.namespace.lower() in namespaces
+        ]
+        return self._project_list(request, projects, keyset_allowed=False)
+
+    def _project(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        return Answer(200, self._project_json(project))
+
+    def _languages(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        ranked = sorted(project.languages.items(), key=lambda entry: -entry[1])
+        return Answer(200, dict(ranked))
+
+    def _merge_requests(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        if not project.merge_requests_enabled:
+            return Answer(403, payloads.error("403 Forbidden"))
+        args = request.args
+        state = args.get("state", "all")
+        requests = [mr for mr in project.merge_requests if state == "all" or mr.state == state]
+        if "labels" in args:
+            # GitLab: every listed label must be present; None / Any are special.
+            wanted = [label.strip() for label in args["labels"].split(",") if label.strip()]
+            if wanted == ["None"]:
+                requests = [mr for mr in requests if not mr.labels]
+            elif wanted == ["Any"]:
+                requests = [mr for mr in requests if mr.labels]
+            else:
+                requests = [mr for mr in requests if set(wanted) <= set(mr.labels)]
+        if "updated_after" in args:
+            after = datetime.fromisoformat(args["updated_after"])
+            requests = [mr for mr in requests if mr.updated_at >= after]
+        order_by = args.get("order_by", "created_at")
+        descending = args.get("sort", "desc") == "desc"
+        keys: dict[str, Callable[[Any], Any]] = {
+            "created_at": lambda mr: (mr.created_at, mr.id),
+            "updated_at": lambda mr: (mr.updated_at, mr.id),
+            "title": lambda mr: (mr.title, mr.id),
+        }
+        requests.sort(key=keys.get(order_by, keys["created_at"]), reverse=descending)
+        return self._offset_page(
+            request,
+            [payloads.merge_request(mr, project, self.world, self.urls) for mr in requests],
+        )
+
+    def _commits(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        ref = request.args.get("ref_name", project.default_branch or "main")
+        if project.commits and ref != project.default_branch:
+            return Answer(404, payloads.error("404 Commit Not Found"))
+        commits = sorted(project.commits, key=lambda c: c.committed_at, reverse=True)
+        if "since" in request.args:
+            since = datetime.fromisoformat(request.args["since"])
+            commits = [c for c in commits if c.committed_at >= since]
+        return self._offset_page(request, [payloads.commit(c, project, self.urls) for c in commits])
+
+    def _tags(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        order_by = request.args.get("order_by", "updated")
+        descending = request.args.get("sort", "desc") == "desc"
+        if order_by == "name":
+            tags = sorted(project.tags, key=lambda t: t.name, reverse=descending)
+        else:  # "updated": by the tagged commit's date
+            tags = sorted(
+                project.tags, key=lambda t: (t.commit.committed_at, t.name), reverse=descending
+            )
+        return self._offset_page(request, [payloads.tag(t, project, self.urls) for t in tags])
+
+    def _releases(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        order_by = request.args.get("order_by", "released_at")
+        descending = request.args.get("sort", "desc") == "desc"
+        releases = sorted(
+            project.releases,
+            key=lambda r: (r.created_at if order_by == "created_at" else r.released_at, r.tag),
+            reverse=descending,
+        )
+        return self._offset_page(
+            request, [payloads.release(r, project, self.world, self.urls) for r in releases]
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _project_json(self, project: FakeProject) -> JsonDict:
+        return payloads.project(project, self.world, self.urls, self.world.viewer)
+
+    def _visible_group(self, group_id: str) -> FakeGroup:
+        group = self.world.group(group_id)
+        if group is None or not self.world.can_see_group(group, self.world.viewer):
+            raise NotFound("Group")
+        return group
+
+    def _visible_project(self, project_id: str) -> FakeProject:
+        project = self.world.project(project_id)
+        if project is None or not self.world.can_see(project, self.world.viewer):
+            raise NotFound("Project")  # GitLab answers 404, not 403, for what you may not see
+        return project
+
+    def _project_list(
+        self, request: Request, projects: list[FakeProject], *, keyset_allowed: bool
+    ) -> Answer:
+        args = request.args
+        projects = [p for p in projects if self.world.can_see(p, self.world.viewer)]
+        if "visibility" in args:
+            projects = [p for p in projects if p.visibility == args["visibility"]]
+        if "archived" in args:
+            projects = [p for p in projects if p.archived == _flag(args["archived"])]
+        order_by = args.get("order_by", "created_at")
+        descending = args.get("sort", "desc") == "desc"
+        keys: dict[str, Callable[[FakeProject], Any]] = {
+            "id": lambda p: p.id,
+            "name": lambda p: (p.name.lower(), p.id),
+            "path": lambda p: (p.path.lower(), p.id),
+            "created_at": lambda p: (p.created_at, p.id),
+            "last_activity_at": lambda p: (p.last_activity_at, p.id),
+        }
+        projects.sort(key=keys.get(order_by, keys["created_at"]), reverse=descending)
+        if args.get("pagination") == "keyset":
+            if not keyset_allowed or order_by != "id":
+                message = "405 Keyset pagination is not yet available for this type of request"
+                return Answer(405, payloads.error(message))
+            return self._keyset_page(request, projects, descending=descending)
+        return self._offset_page(request, [self._project_json(p) for p in projects])
+
+    @property
+    def _link_root(self) -> str:
+        """The API root as the instance names it in links (its external_url)."""
+        return f"{self.external_url}{self.api_root}" if self.external_url else self.api_url
+
+    def _per_page(self, request: Request) -> int:
+        return min(max(_int(request.args.get("per_page"), 20), 1), MAX_PER_PAGE)
+
+    def _offset_page(self, request: Request, entries: list[JsonDict]) -> Answer:
+        per_page = self._per_page(request)
+        page = max(_int(request.args.get("page"), 1), 1)
+        last = max((len(entries) + per_page - 1) // per_page, 1)
+        chunk = entries[(page - 1) * per_page : page * per_page]
+        links = dict(self._page_links(request, page, last))
+        headers = {
+            "X-Page": str(page),
+            "X-Per-Page": str(per_page),
+            "X-Next-Page": str(page + 1) if page < last else "",
+            "X-Prev-Page": str(page - 1) if page > 1 else "",
+            "X-Total": str(len(entries)),
+            "X-Total-Pages": str(last),
+            "Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items()),
+        }
+        return Answer(200, chunk, headers)
+
+    def _keyset_page(
+        self, request: Request, projects: list[FakeProject], *, descending: bool
+    ) -> Answer:
+        """GitLab's keyset pages: ``id_after``/``id_before`` and only a ``Link: rel=next``."""
+        per_page = self._per_page(request)
+        if "id_after" in request.args:
+            after = _int(request.args["id_after"], 0)
+            projects = [p for p in projects if p.id > after]
+        if "id_before" in request.args:
+            before = _int(request.args["id_before"], 0)
+            projects = [p for p in projects if p.id < before]
+        chunk = projects[:per_page]
+        headers: dict[str, str] = {}
+        if len(projects) > per_page:
+            cursor = "id_before" if descending else "id_after"
+            query = [
+                (key, value)
+                for key, value in request.args.items(multi=True)
+                if key not in ("id_after", "id_before")
+            ]
+            next_url = f"{self._link_root}{_raw_path(request).removeprefix(self.api_root)}?" + (
+                urlencode([*query, (cursor, str(chunk[-1].id))])
+            )
+            headers["Link"] = f'<{next_url}>; rel="next"'
+        return Answer(200, [self._project_json(p) for p in chunk], headers)
+
+    def _page_links(self, request: Request, page: int, last: int) -> Iterator[tuple[str, str]]:
+        def to(number: int) -> str:
+            query = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+            target = f"{self._link_root}{_raw_path(request).removeprefix(self.api_root)}"
+            return f"{target}?{urlencode([('page', str(number)), *query])}"
+
+        if page > 1:
+            yield "prev", to(page - 1)
+        if page < last:
+            yield "next", to(page + 1)
+        yield "first", to(1)
+        yield "last", to(last)
+
+
+_REASONS = {
+    401: "401 Unauthorized",
+    403: "403 Forbidden",
+    404: "404 Not Found",
+    409: "409 Conflict",
+    500: "500 Internal Server Error",
+    502: "502 Bad Gateway",
+    503: "503 Service Unavailable",
+}
+
+
+def _raw_path(request: Request) -> str:
+    """The path exactly as sent: werkzeug's ``request.path`` decodes %2F into a slash."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+    return str(raw).split("?", 1)[0]
+
+
+def _credential(request: Request) -> str | None:
+    if "PRIVATE-TOKEN" in request.headers:
+        return request.headers["PRIVATE-TOKEN"]
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    return credential if scheme.lower() == "bearer" else None
+
+
+def _auth_kind(request: Request) -> str:
+    if "PRIVATE-TOKEN" in request.headers:
+        return "private-token"
+    return "bearer" if request.headers.get("Authorization") else "none"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "1", "yes")
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
