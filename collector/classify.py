@@ -1,25 +1,47 @@
-"""Classification v1: which stored items are evidence, of which category, and why.
+"""Classification: which stored items are evidence, of which category, and why.
 
-Pure functions over stored records. They run on every render, so changing a
-rule needs no refetch. Every category an item gets comes with the reason that
-gave it, so pages can say why an item is there.
+Pure functions over stored records, re-run on every render, so a changed rule
+needs no refetch. Precedence, strongest first:
+
+1. an override by URL (``[[overrides]]``: hide, pin, categories);
+2. the owner's explicit category (label ``evidence:<category>``, GitLab
+   ``evidence::<category>``, or a commit trailer ``Evidence: <category>``);
+3. rules in order — the owner's ``[[rules]]``, then the built-in set — each
+   matching rule adding its categories until a ``final`` one;
+4. merge-request evidence for a change nothing else matched.
+
+Surfacing (shown individually) is separate: tagged or pinned items, plus the
+kinds the ``[surface]`` policy shows for public repositories.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from collector.categories import Category
-from collector.records import Commit, Item, MergeRequest, Release, Repository
+from collector.records import (
+    Commit,
+    Decision,
+    Deployment,
+    Incident,
+    Item,
+    MergeRequest,
+    Release,
+    Repository,
+)
+from collector.rules import Rule, compile_rules, facts_of
 from collector.snapshot import Snapshot, StoredItem
+from config.models import EvidenceConfig
+from config.rules import OverrideConfig
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
     category: Category
-    rule: str  # stable id of the rule, e.g. "owner-label", "title-keyword"
+    rule: str  # "override", "owner-label", "owner-trailer", a rule's name, or "default"
     detail: str  # what matched, for people: "label 'evidence:deployment'"
 
 
@@ -28,64 +50,48 @@ class Classification:
     surfaced: bool
     categories: tuple[Category, ...]
     reasons: tuple[Reason, ...]
+    surfacing: str = ""  # why the item is (or is not) shown individually
+    hidden: bool = False  # an override hides it everywhere, figures included
 
     def reasons_for(self, category: Category) -> tuple[Reason, ...]:
         return tuple(r for r in self.reasons if r.category is category)
 
 
+def _default_rules() -> tuple[Rule, ...]:
+    return compile_rules((), with_defaults=True)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The owner's choices that steer classification (from ``[tags]`` and ``[surface]``)."""
+    """The owner's choices that steer classification, compiled once per render."""
 
     tag_prefix: str = "evidence"
     surface_releases: bool = True
+    surface_deployments: str = "production"  # production | all | none
+    surface_incidents: str = "resolved"  # resolved | all | none
+    surface_decisions: bool = True
+    production_environments: tuple[str, ...] = ("production", "prod", "prod-*", "live")
+    rules: tuple[Rule, ...] = field(default_factory=_default_rules)
+    overrides: Mapping[str, OverrideConfig] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: EvidenceConfig) -> Policy:
+        return cls(
+            tag_prefix=config.tags.prefix,
+            surface_releases=config.surface.releases,
+            surface_deployments=config.surface.deployments,
+            surface_incidents=config.surface.incidents,
+            surface_decisions=config.surface.decisions,
+            production_environments=config.classify.production_environments,
+            rules=compile_rules(config.rules, with_defaults=config.classify.default_rules),
+            overrides={o.url: o for o in config.overrides},
+        )
+
+    def is_production(self, environment: str) -> bool:
+        name = environment.lower()
+        return any(fnmatch.fnmatchcase(name, glob.lower()) for glob in self.production_environments)
 
 
-# Default rules for items that carry no explicit category. Order is the order
-# categories are listed in; an item may match several.
-LABEL_RULES: dict[Category, frozenset[str]] = {
-    Category.ARCHITECTURE: frozenset({"architecture", "adr", "design", "rfc"}),
-    Category.DEPLOYMENT: frozenset(
-        {"deployment", "deploy", "release", "infrastructure", "infra", "ci", "ci/cd", "devops"}
-    ),
-    Category.MONITORING: frozenset(
-        {"incident", "hotfix", "monitoring", "observability", "alerting", "postmortem", "revert"}
-    ),
-}
-TITLE_RULES: dict[Category, re.Pattern[str]] = {
-    Category.ARCHITECTURE: re.compile(
-        r"\b(adr|architecture|architectural|design doc|rfc)\b", re.IGNORECASE
-    ),
-    Category.DEPLOYMENT: re.compile(
-        r"\b(deploy\w*|release|rollout|roll out|helm|kubernetes|k8s|terraform|dockerfile"
-        r"|docker|ci/cd|pipeline)\b",
-        re.IGNORECASE,
-    ),
-    Category.MONITORING: re.compile(
-        r"\b(incident|hotfix|revert|rollback|roll back|alert\w*|monitoring|observability"
-        r"|dashboards?|tracing|logging|post-?mortem|slo)\b",
-        re.IGNORECASE,
-    ),
-}
-CONVENTIONAL = re.compile(r"^(?P<type>[a-z]+)(?:\((?P<scope>[^)]*)\))?!?:\s", re.IGNORECASE)
-CONVENTIONAL_TYPES: dict[str, Category] = {
-    "ci": Category.DEPLOYMENT,
-    "build": Category.DEPLOYMENT,
-    "deploy": Category.DEPLOYMENT,
-    "release": Category.DEPLOYMENT,
-    "revert": Category.MONITORING,
-    "hotfix": Category.MONITORING,
-}
-CONVENTIONAL_SCOPES: dict[str, Category] = {
-    "adr": Category.ARCHITECTURE,
-    "architecture": Category.ARCHITECTURE,
-    "design": Category.ARCHITECTURE,
-    "deploy": Category.DEPLOYMENT,
-    "infra": Category.DEPLOYMENT,
-    "monitoring": Category.MONITORING,
-    "observability": Category.MONITORING,
-    "alerts": Category.MONITORING,
-}
 TRAILER = re.compile(r"^Evidence:[ \t]*(?P<value>\S.*?)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -99,17 +105,19 @@ class OwnerTag:
     unknown: tuple[str, ...] = ()  # evidence:<slug> labels whose slug is not a category
 
 
+NOT_TAGGED = OwnerTag(False, (), ())
+
+
 def read_owner_labels(labels: Iterable[str], prefix: str) -> OwnerTag:
     """Parse ``prefix``, ``prefix:<slug>`` and GitLab's scoped ``prefix::<slug>`` labels."""
     tagged = False
     categories: list[Category] = []
     reasons: list[Reason] = []
     unknown: list[str] = []
-    lowered = prefix.lower()
     for label in labels:
         name = label.strip()
         head, sep, slug = name.partition(":")
-        if head.lower() != lowered:
+        if head.lower() != prefix.lower():
             continue
         tagged = True
         slug = slug.removeprefix(":").strip().lower() if sep else ""
@@ -127,7 +135,7 @@ def read_owner_labels(labels: Iterable[str], prefix: str) -> OwnerTag:
 
 
 def read_commit_trailer(message: str) -> OwnerTag:
-    """``Evidence: <slug>`` (or a bare ``Evidence: yes``) as a git trailer in the last paragraph."""
+    """``Evidence: <category>`` (or ``Evidence: yes``) as a git trailer in the last paragraph."""
     last_paragraph = message.strip().rsplit("\n\n", 1)[-1]
     categories: list[Category] = []
     reasons: list[Reason] = []
@@ -149,26 +157,26 @@ def read_commit_trailer(message: str) -> OwnerTag:
     return OwnerTag(tagged, tuple(categories), tuple(reasons), tuple(unknown))
 
 
-def default_rules(title: str, labels: Iterable[str]) -> tuple[Reason, ...]:
-    """Categories implied by labels, title keywords and a conventional-commit prefix."""
+def owner_tag(item: Item, prefix: str) -> OwnerTag:
+    if isinstance(item, MergeRequest):
+        return read_owner_labels(item.labels, prefix)
+    if isinstance(item, Commit):
+        return read_commit_trailer(item.message)
+    return NOT_TAGGED
+
+
+def apply_rules(item: Item, rules: Iterable[Rule]) -> tuple[Reason, ...]:
+    """Reasons from every matching rule, in order, up to and including a final one."""
+    facts = facts_of(item)
     reasons: list[Reason] = []
-    label_set = {label.strip().lower(): label for label in labels}
-    for category, names in LABEL_RULES.items():
-        for name in sorted(names & label_set.keys()):
-            reasons.append(Reason(category, "label", f"label '{label_set[name]}'"))
-    if match := CONVENTIONAL.match(title):
-        kind, scope = match["type"].lower(), (match["scope"] or "").lower()
-        if kind in CONVENTIONAL_TYPES:
-            reasons.append(
-                Reason(CONVENTIONAL_TYPES[kind], "conventional-commit", f"type '{kind}:'")
-            )
-        if scope in CONVENTIONAL_SCOPES:
-            reasons.append(
-                Reason(CONVENTIONAL_SCOPES[scope], "conventional-commit", f"scope '({scope})'")
-            )
-    for category, pattern in TITLE_RULES.items():
-        if word := pattern.search(title):
-            reasons.append(Reason(category, "title-keyword", f"title mentions '{word[0]}'"))
+    for rule in rules:
+        matched = rule.match(facts)
+        if matched is None:
+            continue
+        label = f"rule '{rule.name}'" + (" (yours)" if rule.origin == "config" else "")
+        reasons.extend(Reason(c, rule.name, f"{label}: {matched}") for c in rule.categories)
+        if rule.final:
+            break
     return tuple(reasons)
 
 
@@ -179,29 +187,62 @@ def _categories_of(reasons: Iterable[Reason]) -> tuple[Category, ...]:
 
 def classify(item: Item, repository: Repository | None, policy: Policy) -> Classification:
     """Classify one stored item. ``repository`` is None when its repository is unknown."""
+    override = policy.overrides.get(item.url.rstrip("/"))
+    if override is not None and override.hide:
+        return Classification(False, (), (), f"hidden by the override for {override.url}", True)
+    tag = owner_tag(item, policy.tag_prefix)
+    if override is not None and override.categories:
+        categories = tuple(Category(c) for c in override.categories)
+        reasons = tuple(Reason(c, "override", f"override for {override.url}") for c in categories)
+    elif tag.categories:
+        categories, reasons = tag.categories, tag.reasons
+    else:
+        reasons = apply_rules(item, policy.rules)
+        if not reasons and isinstance(item, MergeRequest | Commit):
+            reasons = (Reason(Category.MERGE_REQUEST, "default", "no rule matched a later stage"),)
+        categories = _categories_of(reasons)
+    surfaced, surfacing = _surfacing(item, repository, policy, tag, override)
+    return Classification(surfaced and bool(categories), categories, reasons, surfacing)
+
+
+def _surfacing(
+    item: Item,
+    repository: Repository | None,
+    policy: Policy,
+    tag: OwnerTag,
+    override: OverrideConfig | None,
+) -> tuple[bool, str]:
+    if override is not None and override.pin:
+        return True, f"pinned by the override for {override.url}"
+    if tag.tagged:
+        return True, "tagged by the owner"
     public = repository is not None and repository.is_public
     if isinstance(item, Release):
-        reason = Reason(Category.DEPLOYMENT, "release", f"release {item.tag}")
-        surfaced = policy.surface_releases and public and not item.draft
-        return Classification(surfaced, (Category.DEPLOYMENT,), (reason,))
-    if isinstance(item, MergeRequest):
-        owner = read_owner_labels(item.labels, policy.tag_prefix)
-        labels: tuple[str, ...] = item.labels
-    elif isinstance(item, Commit):
-        owner = read_commit_trailer(item.message)
-        labels = ()
-    else:
-        reason = Reason(Category.DEPLOYMENT, "tag", f"tag {item.title}")
-        return Classification(False, (Category.DEPLOYMENT,), (reason,))
-
-    if owner.categories:  # an explicit slug wins over every default rule
-        return Classification(owner.tagged, owner.categories, owner.reasons)
-    reasons = default_rules(item.title, labels)
-    if not reasons:
-        reasons = (
-            Reason(Category.MERGE_REQUEST, "default", "no rule matched a more specific stage"),
+        if not policy.surface_releases:
+            return False, "releases are not surfaced ([surface] releases = false)"
+        if item.draft:
+            return False, "draft release"
+        return public, "release of a public repository" if public else "private repository"
+    if isinstance(item, Deployment):
+        wanted = policy.surface_deployments == "all" or (
+            policy.surface_deployments == "production" and policy.is_production(item.environment)
         )
-    return Classification(owner.tagged, _categories_of(reasons), reasons)
+        if not wanted:
+            return False, f"deployments to '{item.environment}' are not surfaced"
+        if item.status != "success":
+            return False, f"deployment status '{item.status}'"
+        return public, "deployment of a public repository" if public else "private repository"
+    if isinstance(item, Incident):
+        if policy.surface_incidents == "none" or (
+            policy.surface_incidents == "resolved" and item.state != "closed"
+        ):
+            return False, "unresolved incident" if item.state != "closed" else "incidents hidden"
+        return public, "incident of a public repository" if public else "private repository"
+    if isinstance(item, Decision):
+        if not policy.surface_decisions:
+            return False, "decision records are not surfaced ([surface] decisions = false)"
+        return public, "decision record of a public repository" if public else "private repository"
+    return False, "not tagged by the owner"
 
 
 @dataclass(frozen=True, slots=True)

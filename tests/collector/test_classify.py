@@ -64,21 +64,31 @@ def test_several_slugs_give_several_categories_in_trail_order_of_labels() -> Non
 @pytest.mark.parametrize(
     ("title", "labels", "expected", "rule"),
     [
-        ("Split the billing service", ("evidence", "adr"), (Category.ARCHITECTURE,), "label"),
+        (
+            "Split the billing service",
+            ("evidence", "adr"),
+            (Category.ARCHITECTURE,),
+            "architecture label",
+        ),
         (
             "ci: promote one image through environments",
             ("evidence",),
             (Category.DEPLOYMENT,),
-            "conventional-commit",
+            "deploy conventional type",
         ),
         (
             "docs(adr): record the queue decision",
             ("evidence",),
             (Category.ARCHITECTURE,),
-            "conventional-commit",
+            "architecture title",
         ),
-        ("Hotfix the retry storm", ("evidence",), (Category.MONITORING,), "title-keyword"),
-        ("Terraform module for EKS", ("evidence",), (Category.DEPLOYMENT,), "title-keyword"),
+        (
+            "Hotfix the retry storm",
+            ("evidence",),
+            (Category.MONITORING,),
+            "hotfix, revert or rollback",
+        ),
+        ("Terraform module for EKS", ("evidence",), (Category.DEPLOYMENT,), "deploy title"),
         ("Consent gate before scoring", ("evidence",), (Category.MERGE_REQUEST,), "default"),
     ],
 )
