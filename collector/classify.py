@@ -263,3 +263,20 @@ def classify_snapshot(snapshot: Snapshot, policy: Policy) -> tuple[ClassifiedIte
         repository = snapshot.repository(stored.item.repo)
         result.append(ClassifiedItem(stored, repository, classify(stored.item, repository, policy)))
     return tuple(result)
+
+
+def needs_changed_files(item: Item, policy: Policy) -> bool:
+    """Whether a collector should fetch this change's file list (one request or more).
+
+    Only items that will be shown individually — tagged by the owner or pinned —
+    need their paths, since paths can decide their category. Untagged changes
+    only count towards figures, where a category from title and labels is enough;
+    fetching files for every change would cost a request per change per night.
+    """
+    if not isinstance(item, MergeRequest | Commit):
+        return False
+    override = policy.overrides.get(item.url.rstrip("/"))
+    if override is not None:
+        return override.pin and not override.categories
+    tag = owner_tag(item, policy.tag_prefix)
+    return tag.tagged and not tag.categories

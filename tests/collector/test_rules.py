@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from collector.categories import Category
-from collector.classify import Policy, classify
+from collector.classify import Policy, classify, needs_changed_files
 from collector.records import (
     Decision,
     Deployment,
@@ -221,3 +221,11 @@ def test_bad_rules_are_config_errors_with_the_rule_position(rule: str, expected:
     assert any(line.startswith(f"evidence.toml: {expected}") for line in caught.value.lines()), (
         caught.value.lines()
     )
+
+
+def test_changed_files_are_wanted_only_where_paths_can_decide_a_shown_item() -> None:
+    assert needs_changed_files(change("x", "evidence"), policy())
+    assert not needs_changed_files(change("x", "evidence:deployment"), policy()), "category given"
+    assert not needs_changed_files(change("x"), policy()), "untagged: figures only"
+    pin = f'[[overrides]]\nurl = "{change().url}"\npin = true\n'
+    assert needs_changed_files(change("x"), policy(pin))
