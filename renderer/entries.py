@@ -1,8 +1,9 @@
 """One classified item -> one ``EvidenceEntry``: display text, page path and redaction.
 
 Redaction happens here and only here. An item whose repository is not known to
-be public becomes an entry that carries its kind, date, categories and systems
-and nothing else, so no template can leak what it never receives.
+be public (unless its source opted into full display) becomes an entry that
+carries its kind, date, categories, systems and size and nothing else, so no
+template can leak what it never receives.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from collector.classify import ClassifiedItem, Reason
 from collector.records import (
     DEFAULT_HOSTS,
     Commit,
+    Decision,
+    Deployment,
+    Incident,
     Item,
     Kind,
     MergeRequest,
+    Pipeline,
     Release,
     RepoRef,
-    Repository,
     Tag,
 )
 from renderer.markdown import RenderedBody, render_markdown, render_plain
@@ -32,6 +36,10 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.COMMIT: "Commit",
     Kind.RELEASE: "Release",
     Kind.TAG: "Tag",
+    Kind.DEPLOYMENT: "Deployment",
+    Kind.PIPELINE: "Pipeline",
+    Kind.INCIDENT: "Incident",
+    Kind.DECISION: "Decision record",
 }
 # Part of page file names: changing one renames pages, so keep them.
 KIND_ABBREVIATIONS: dict[Kind, str] = {
@@ -39,6 +47,10 @@ KIND_ABBREVIATIONS: dict[Kind, str] = {
     Kind.COMMIT: "commit",
     Kind.RELEASE: "release",
     Kind.TAG: "tag",
+    Kind.DEPLOYMENT: "deployment",
+    Kind.PIPELINE: "pipeline",
+    Kind.INCIDENT: "incident",
+    Kind.DECISION: "adr",
 }
 FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
 # What a redacted entry may say about why it is there: the rule, never the
@@ -49,6 +61,7 @@ REDACTED_REASONS = {
     "label": "matched a label rule",
     "title-keyword": "matched a title rule",
     "conventional-commit": "matched a conventional-commit rule",
+    "override": "placed by the owner",
     "release": "a release",
     "tag": "a tag",
     "default": "no rule matched a more specific stage",
@@ -73,11 +86,7 @@ def stable_key(item: Item) -> str:
     return "|".join((ref.forge, ref.host, ref.path, item.kind.value, item.key))
 
 
-def is_public(repository: Repository | None) -> bool:
-    return repository is not None and repository.is_public
-
-
-def item_page_path(classified: ClassifiedItem) -> str:
+def item_page_path(classified: ClassifiedItem, *, redacted: bool) -> str:
     """Where an item's page goes. Only slugs and hashes reach the file name, never raw text.
 
     A redacted page's hash also covers when the item was first collected, so
@@ -85,12 +94,12 @@ def item_page_path(classified: ClassifiedItem) -> str:
     """
     item = classified.item
     key = stable_key(item)
-    if not is_public(classified.repository):
+    if redacted:
         salted = f"private|{key}|{utc(classified.stored.first_seen_at).isoformat()}"
         return f"items/private-{short_hash(salted, 12)}.html"
     key_text = item.key[:12] if isinstance(item, Commit) else item.key
     name = slugify(item.repo.name, 40, fallback="repo")
-    kind = KIND_ABBREVIATIONS[item.kind]
+    kind = KIND_ABBREVIATIONS.get(item.kind, "item")
     return f"items/{name}-{kind}-{slugify(key_text, 40)}-{short_hash(key, 6)}.html"
 
 
@@ -108,17 +117,39 @@ def _reference(item: Item) -> str:
         return clean_line(item.tag, 80)
     if isinstance(item, Tag):
         return clean_line(item.name, 80)
+    if isinstance(item, Incident):
+        return f"#{item.number}"
+    if isinstance(item, Deployment):
+        return clean_line(item.environment, 80) or clean_line(item.id, 40)
+    if isinstance(item, Decision):
+        return clean_line(item.path.rsplit("/", 1)[-1], 120)
+    if isinstance(item, Pipeline):
+        return f"#{clean_line(item.id, 40)}"
     return clean_line(item.key, 80)
 
 
+DECISION_PARTS = (
+    ("Context", "context"),
+    ("Decision", "decision"),
+    ("Consequences", "consequences"),
+)
+
+
 def _body(item: Item) -> RenderedBody | None:
-    if isinstance(item, MergeRequest | Release) and item.body.strip():
+    if isinstance(item, MergeRequest | Release | Incident) and item.body.strip():
         return render_markdown(item.body)
     if isinstance(item, Commit):
         # The subject is the title; the rest of the message is the written intent.
         _, _, rest = item.message.partition("\n")
         if rest.strip():
             return render_plain(rest)
+    if isinstance(item, Decision):
+        parts = [
+            f"# {heading}\n\n{getattr(item, name)}"
+            for heading, name in DECISION_PARTS
+            if getattr(item, name).strip()
+        ]
+        return render_markdown("\n\n".join(parts)) if parts else None
     return None
 
 
@@ -128,6 +159,12 @@ def _state(item: Item) -> str | None:
         return "draft" if item.draft else "open"
     if isinstance(item, Release) and item.prerelease:
         return "pre-release"
+    if isinstance(item, Incident) and item.state == "open":
+        return "open"
+    if isinstance(item, Deployment | Pipeline) and item.status and item.status != "success":
+        return clean_line(item.status, 40)
+    if isinstance(item, Decision) and item.status:
+        return clean_line(item.status, 40).lower()
     return None
 
 
@@ -143,7 +180,17 @@ def _event_label(item: Item) -> str:
         return "Closed" if item.closed_at else "Opened"
     if isinstance(item, Release):
         return "Published"
-    return "Committed" if isinstance(item, Commit) else "Created"
+    if isinstance(item, Commit):
+        return "Committed"
+    if isinstance(item, Deployment):
+        return "Deployed" if item.finished_at else "Started"
+    if isinstance(item, Pipeline):
+        return "Finished" if item.finished_at else "Started"
+    if isinstance(item, Incident):
+        return "Opened"
+    if isinstance(item, Decision):
+        return "Decided" if item.date else "Recorded"
+    return "Created"
 
 
 def _branches(item: Item) -> str | None:
@@ -151,6 +198,26 @@ def _branches(item: Item) -> str | None:
         return None
     source = clean_line(item.source_branch, 120)
     return f"{source} → {clean_line(item.target_branch, 120)}" if item.target_branch else source
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def change_size(item: Item) -> str | None:
+    """Change size as the forge reported it ("+120 −30 in 5 files"), or None; numbers only."""
+    if not isinstance(item, MergeRequest | Commit):
+        return None
+    extra = item.extra
+    files = extra.get("changed_files")
+    file_count = len(files) if isinstance(files, list | tuple) else _count(files)
+    added, deleted = _count(extra.get("additions")), _count(extra.get("deletions"))
+    parts = []
+    if added is not None and deleted is not None:
+        parts.append(f"+{added} −{deleted}")
+    if file_count is not None:
+        parts.append(f"{file_count} {'file' if file_count == 1 else 'files'}")
+    return " in ".join(parts) or None
 
 
 def _categories(
@@ -176,20 +243,29 @@ def build_entry(
     *,
     stages: Mapping[Category, StageRef],
     systems: tuple[SystemRef, ...],
+    redact: bool,
+    owned: bool = False,
 ) -> EvidenceEntry:
+    """The entry of one surfaced item; ``redact`` keeps only what cannot identify the work.
+
+    ``owned``: its author is one of the owner's accounts (``[identity]``), so the
+    page can say it is the owner's work; anyone else is named as the forge names them.
+    """
     item = classified.item
     repository = classified.repository
-    kind_label = KIND_LABELS[item.kind]
-    if repository is None or not repository.is_public:
+    kind_label = KIND_LABELS.get(item.kind, "Item")
+    if redact or repository is None:
         return EvidenceEntry(
-            path=item_page_path(classified),
+            path=item_page_path(classified, redacted=True),
             redacted=True,
+            kind=item.kind,
             kind_label=kind_label,
             title=f"{kind_label} in a private repository",
             reference=None,
             author=None,
             repository=None,
             forge=None,
+            forge_slug=None,
             state=None,
             branches=None,
             event_label="Date",
@@ -200,18 +276,21 @@ def build_entry(
             body=None,
             categories=_categories(classified, stages, redacted=True),
             systems=systems,
+            size=change_size(item),
         )
     reference = _reference(item)
-    labels = item.labels if isinstance(item, MergeRequest) else ()
+    labels = item.labels if isinstance(item, MergeRequest | Incident) else ()
     return EvidenceEntry(
-        path=item_page_path(classified),
+        path=item_page_path(classified, redacted=False),
         redacted=False,
+        kind=item.kind,
         kind_label=kind_label,
         title=clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}",
         reference=reference,
         author=clean_line(item.author, 100) or None,
         repository=Link(clean_line(item.repo.path, 200), http_url(repository.url)),
         forge=forge_label(item.repo),
+        forge_slug=item.repo.forge,
         state=_state(item),
         branches=_branches(item),
         event_label=_event_label(item),
@@ -222,4 +301,6 @@ def build_entry(
         body=_body(item),
         categories=_categories(classified, stages, redacted=False),
         systems=systems,
+        size=change_size(item),
+        by_owner=owned,
     )

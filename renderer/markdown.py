@@ -117,11 +117,27 @@ def render_markdown(text: str, limit: int = BODY_LIMIT) -> RenderedBody:
     """A PR/MR or release body as sanitised HTML."""
     source, truncated = clean_block(text, limit)
     tokens = _PARSER.parse(source)
-    for token in tokens:
-        if token.type in {"heading_open", "heading_close"}:
-            level = min(int(token.tag[1]) + HEADING_SHIFT, 6)
-            token.tag = f"h{level}"
+    _nest_headings(tokens)
     return RenderedBody(_sanitise(_PARSER.renderer.render(tokens, _PARSER.options, {})), truncated)
+
+
+def _nest_headings(tokens: Sequence[Token]) -> None:
+    """Body headings start at h3 (under the page's h2 sections) and never skip a level,
+    whatever levels the author used: each heading goes one below the nearest earlier
+    heading the author made bigger, so the page's outline stays valid."""
+    stack: list[tuple[int, int]] = []  # (the author's level, the level shown)
+    opened: list[str] = []
+    for token in tokens:
+        if token.type == "heading_open":
+            written = int(token.tag[1])
+            while stack and stack[-1][0] >= written:
+                stack.pop()
+            shown = min(stack[-1][1] + 1 if stack else HEADING_SHIFT + 1, 6)
+            stack.append((written, shown))
+            token.tag = f"h{shown}"
+            opened.append(token.tag)
+        elif token.type == "heading_close" and opened:
+            token.tag = opened.pop()
 
 
 def render_plain(text: str, limit: int = BODY_LIMIT) -> RenderedBody:

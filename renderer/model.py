@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from collector.categories import Category
+from collector.records import Kind
 from renderer.markdown import RenderedBody
 
 
@@ -59,11 +60,12 @@ class CategoryReasons:
 class SystemRef:
     name: str
     slug: str
+    path: str  # the system's dossier, e.g. "systems/ocm-brain.html"
 
 
 @dataclass(frozen=True, slots=True)
 class EvidenceEntry:
-    """One surfaced item. A redacted entry holds only category, date, systems and kind.
+    """One surfaced item. A redacted entry holds only kind, category, date, systems and size.
 
     Redaction is decided here, not in templates: for a redacted entry every field
     that could identify the private work is None or empty, so no template can
@@ -72,13 +74,15 @@ class EvidenceEntry:
 
     path: str  # page of this entry, relative to the site root
     redacted: bool
-    kind_label: str  # "Merge request", "Commit", "Release", "Tag"
+    kind: Kind
+    kind_label: str  # "Merge request", "Commit", "Release", "Deployment", ...
     title: str  # the item's title, or "Merge request in a private repository"
-    reference: str | None  # "#42", "!42", short sha or tag name
+    reference: str | None  # "#42", "!42", short sha, tag name, ADR file
     author: str | None
     repository: Link | None
     forge: str | None  # "GitHub", "GitLab (gitlab.example.com)"
-    state: str | None  # merge requests: "merged", "open", "closed"
+    forge_slug: str | None  # "github" or "gitlab": the ledger's forge filter
+    state: str | None  # merge requests: "open", "draft"; releases: "pre-release"
     branches: str | None  # merge requests: "source → target"
     event_label: str  # what the date is: "Merged", "Published", ...
     event_at: datetime
@@ -88,6 +92,12 @@ class EvidenceEntry:
     body: RenderedBody | None
     categories: tuple[CategoryReasons, ...]
     systems: tuple[SystemRef, ...]
+    size: str | None  # "+120 −30 in 5 files" when the forge reported it
+    by_owner: bool = False  # authored by one of the owner's [identity] accounts
+
+    @property
+    def year(self) -> int:
+        return self.event_at.year
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,15 +114,109 @@ class CategorySection:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainStep:
+    """One link of a chain: what happened (``role``) and the entry that proves it."""
+
+    role: str  # "Merged", "Released", "Deployed", "Incident", "Reverted"
+    entry: EvidenceEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A change followed through production: merge request → release/deployment → incident."""
+
+    steps: tuple[ChainStep, ...]
+
+    @property
+    def head(self) -> EvidenceEntry:
+        return self.steps[0].entry
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The period a figure covers, shown beside it."""
+
+    start: datetime  # inclusive, UTC
+    end: datetime  # exclusive, UTC
+    label: str  # "Nov 2025 – Oct 2026"
+    months: int
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    """One underlying item of a figure and what it contributed."""
+
+    entry: EvidenceEntry
+    detail: str  # "opened 2026-03-02, merged 2026-03-05: 3.3 days"
+    related: EvidenceEntry | None = None  # e.g. the revert that marks a failed deployment
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCount:
+    label: str  # "Mar 2026"
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number computed from the evidence, with its definition, window and items."""
+
+    slug: str  # "deployments", "lead-time-merge", ...: part of the path of its page
+    title: str
+    value: str | None  # None: no data in the window (or the kind is not collected yet)
+    empty_note: str  # what to say when ``value`` is None
+    definition: str
+    window: Window
+    rows: tuple[FigureRow, ...]
+    path: str  # page listing the rows
+    by_month: tuple[MonthCount, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSet:
+    """The figures of one scope: the whole ledger, or one system."""
+
+    scope: str  # "All systems" or the system's name
+    slug: str  # "all" or "system-<slug>"
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SystemView:
     name: str
     slug: str
+    path: str  # "systems/<slug>.html"
+    ledger_path: str  # "ledger/system-<slug>.html"
     status: str
     mission: str
-    repositories: tuple[Link, ...]  # public repositories only
+    repositories: tuple[Link, ...]  # public (or shown in full) repositories only
     evidence_count: int
     latest_version: str | None
     stack: tuple[str, ...]  # languages by bytes, largest first
+    sections: tuple[CategorySection, ...]  # this system's entries by stage
+    chains: tuple[Chain, ...]
+    figures: FigureSet
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSection:
+    heading: str  # "Context", "Decision", "Consequences", ...
+    body: RenderedBody
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionView:
+    """An engineering decision: an ADR record, or an architecture merge request."""
+
+    entry: EvidenceEntry
+    status: str | None  # "accepted", "superseded", ... (ADR records)
+    sections: tuple[DecisionSection, ...]
+    implemented_by: tuple[EvidenceEntry, ...]
+
+    @property
+    def anchor(self) -> str:
+        """Stable id on the decisions page: the entry's page name (already [a-z0-9-])."""
+        return "decision-" + self.entry.path.rsplit("/", 1)[-1].removesuffix(".html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +230,9 @@ class PublicRepository:
     topics: tuple[str, ...]
     pushed_at: datetime | None
     archived: bool
+    evidence_count: int  # surfaced items of this repository
+    changes_in_window: int  # merged merge requests and commits in the figures' window
+    releases_in_window: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +243,18 @@ class SiteModel:
     entries: tuple[EvidenceEntry, ...]  # every surfaced entry, newest first
     systems: tuple[SystemView, ...]
     repositories: tuple[PublicRepository, ...]
+    decisions: tuple[DecisionView, ...]  # newest first
+    chains: tuple[Chain, ...]  # every chain, newest head first
+    figures: FigureSet  # over all surfaced evidence
+    window: Window
+    stylesheets: tuple[str, ...]  # site-relative paths, built-in first
+    adr_records: bool  # whether any decision record was collected
 
     @property
     def evidence_count(self) -> int:
         return len(self.entries)
+
+    @property
+    def updated_at(self) -> datetime:
+        """The newest evidence: what feeds and ledger.json report instead of the build time."""
+        return self.entries[0].event_at if self.entries else self.generated_at

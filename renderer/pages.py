@@ -1,7 +1,8 @@
-"""The pages of the site: one declared context type per template, and the list to write.
+"""The pages of the site: one declared context type per template.
 
 A template receives exactly one ``page`` object (plus ``site``, the same model
 as ``page.site``) and reads nothing else; these classes are that contract.
+``renderer.plan`` decides which pages exist.
 """
 
 from __future__ import annotations
@@ -9,19 +10,75 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from renderer.model import CategorySection, EvidenceEntry, SiteModel
+from renderer.model import (
+    CategorySection,
+    Chain,
+    EvidenceEntry,
+    Figure,
+    FigureSet,
+    SiteModel,
+    SystemView,
+)
 
 HOME = "index.html"
 REPOSITORIES = "repositories.html"
+DECISIONS = "decisions.html"
+PROVES = "what-it-proves.html"
+JOURNAL = "journal.html"
+LEDGER = "ledger/index.html"
+ATOM_FEED = "feed.xml"
+JSON_FEED = "feed.json"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRef:
+    title: str
+    atom: str  # site-relative path of the Atom feed
+    json: str  # site-relative path of the JSON Feed
+
+
+SITE_FEED = FeedRef("All evidence", ATOM_FEED, JSON_FEED)
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Where a page sits in a paginated list: ``paths[number - 1]`` is this page."""
+
+    number: int  # 1-based
+    paths: tuple[str, ...]
+    first: int  # 1-based index of the page's first item in the whole list
+    last: int
+    total: int
+
+    @property
+    def count(self) -> int:
+        return len(self.paths)
+
+    @property
+    def previous(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.paths[self.number] if self.number < self.count else None
+
+
+def page_paths(stem: str, pages: int) -> tuple[str, ...]:
+    """``stem.html``, ``stem-2.html``, …: the first page keeps the unpaginated path."""
+    return tuple(f"{stem}.html" if n == 1 else f"{stem}-{n}.html" for n in range(1, pages + 1))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Page:
     template: ClassVar[str]
+    section: ClassVar[str] = ""  # which main-navigation entry this page belongs to
+    og_type: ClassVar[str] = "website"
 
     site: SiteModel
     path: str  # where the page is written, relative to the site root, "/"-separated
     title: str  # the page's own title; the layout adds the site title
+    description: str = ""  # meta and Open Graph description; the tagline when empty
+    feed: FeedRef | None = None  # a feed of this page's own list, besides the site feed
 
     @property
     def root(self) -> str:
@@ -33,48 +90,119 @@ class Page:
         base = self.site.identity.base_url
         return base if self.path == HOME else base + self.path
 
+    @property
+    def meta_description(self) -> str:
+        identity = self.site.identity
+        return self.description or identity.tagline or f"Engineering evidence of {identity.owner}"
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a site path, for feeds and meta tags."""
+        return self.site.identity.base_url + path
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HomePage(Page):
     template: ClassVar[str] = "index.html"
+    section: ClassVar[str] = "home"
+
+    journal: tuple[EvidenceEntry, ...]  # the newest entries
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CategoryPage(Page):
     template: ClassVar[str] = "category.html"
+    section: ClassVar[str] = "trail"
 
-    section: CategorySection
+    category: CategorySection
+    entries: tuple[EvidenceEntry, ...]  # this page's slice
+    pager: Pager
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFilter:
+    """One pre-rendered view of the ledger: all items, or those of one value."""
+
+    dimension: str  # "", "category", "system", "forge" or "year"
+    value: str  # slug of the value ("" for all)
+    label: str  # "Architecture", "OCM Brain", "GitHub", "2026", "All"
+    path: str  # first page of the view
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFacet:
+    title: str  # "Stage", "System", "Forge", "Year"
+    filters: tuple[LedgerFilter, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ItemPage(Page):
-    template: ClassVar[str] = "item.html"
+class LedgerPage(Page):
+    template: ClassVar[str] = "ledger.html"
+    section: ClassVar[str] = "ledger"
 
-    entry: EvidenceEntry
+    current: LedgerFilter
+    everything: LedgerFilter
+    facets: tuple[LedgerFacet, ...]
+    entries: tuple[EvidenceEntry, ...]
+    pager: Pager
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SystemPage(Page):
+    template: ClassVar[str] = "system.html"
+    section: ClassVar[str] = "home"
+
+    system: SystemView
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionsPage(Page):
+    template: ClassVar[str] = "decisions.html"
+    section: ClassVar[str] = "decisions"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalMonth:
+    label: str  # "March 2026"
+    entries: tuple[EvidenceEntry, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalPage(Page):
+    template: ClassVar[str] = "journal.html"
+    section: ClassVar[str] = "journal"
+
+    months: tuple[JournalMonth, ...]
+    pager: Pager
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProvesPage(Page):
+    template: ClassVar[str] = "proves.html"
+    section: ClassVar[str] = "proves"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FigurePage(Page):
+    template: ClassVar[str] = "figure.html"
+    section: ClassVar[str] = "proves"
+
+    figures: FigureSet
+    figure: Figure
+    scope_path: str  # where the scope's figures are shown (what-it-proves or a dossier)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RepositoriesPage(Page):
     template: ClassVar[str] = "repositories.html"
+    section: ClassVar[str] = "repositories"
 
 
-def _item_title(entry: EvidenceEntry) -> str:
-    if entry.reference is None:
-        return entry.title
-    if entry.reference == entry.title:  # a release named after its tag
-        return f"{entry.kind_label} {entry.reference}"
-    return f"{entry.kind_label} {entry.reference}: {entry.title}"
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemPage(Page):
+    template: ClassVar[str] = "item.html"
+    section: ClassVar[str] = "ledger"
+    og_type: ClassVar[str] = "article"
 
-
-def plan_pages(site: SiteModel) -> tuple[Page, ...]:
-    """Every page of the site, in a fixed order."""
-    pages: list[Page] = [HomePage(site=site, path=HOME, title=site.identity.owner)]
-    for section in site.categories:
-        title = f"{section.stage.number:02d} {section.stage.title}"
-        pages.append(CategoryPage(site=site, path=section.stage.path, title=title, section=section))
-    pages.append(RepositoriesPage(site=site, path=REPOSITORIES, title="Public repositories"))
-    pages.extend(
-        ItemPage(site=site, path=entry.path, title=_item_title(entry), entry=entry)
-        for entry in site.entries
-    )
-    return tuple(pages)
+    entry: EvidenceEntry
+    chains: tuple[Chain, ...]  # chains this item is a step of

@@ -7,25 +7,33 @@ passed in, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import Environment, TemplateError
 
 from collector.classify import ClassifiedItem
 from collector.snapshot import Snapshot
 from config.models import EvidenceConfig
 from evidence.errors import RenderError
-from renderer.entries import utc
-from renderer.pages import Page, plan_pages
+from renderer.feeds import feed_files
+from renderer.machine import machine_files
+from renderer.model import SiteModel
+from renderer.pages import Page
+from renderer.plan import plan_pages
 from renderer.publish import publish
-from renderer.site import build_site_model
+from renderer.site import THEME_STYLESHEET, build_site_model
+from renderer.theme import Theme, template_environment
 
 MESSAGE_LIMIT = 300
+CARD = "card.svg"
+CARD_TEMPLATE = "card.svg"
+
+__all__ = ["RenderReport", "Theme", "render_site", "template_environment"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,35 +44,6 @@ class RenderReport:
     files_removed: int  # files of the previous site that are gone (e.g. items no longer surfaced)
 
 
-def _date(moment: datetime) -> str:
-    return utc(moment).strftime("%Y-%m-%d")
-
-
-def _datetime(moment: datetime) -> str:
-    return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _iso(moment: datetime) -> str:
-    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def template_environment() -> Environment:
-    """Autoescaping on, unknown names are errors (a typo must not render as nothing)."""
-    env = Environment(
-        loader=PackageLoader("renderer", "templates"),
-        autoescape=select_autoescape(["html", "xml"]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
-    env.filters["date"] = _date
-    env.filters["datetime"] = _datetime
-    env.filters["iso"] = _iso
-    return env
-
-
 def _target(root: Path, relative: str) -> Path:
     """``root/relative``, refusing anything that could land outside ``root``."""
     path = PurePosixPath(relative)
@@ -73,28 +52,63 @@ def _target(root: Path, relative: str) -> Path:
     return root.joinpath(*path.parts)
 
 
+def _write_file(root: Path, relative: str, content: bytes) -> None:
+    target = _target(root, relative)
+    if target.exists():
+        # Two outputs for one path would silently lose one of them (Pelican refuses too).
+        raise RenderError(f"two files would be written to {relative}; refusing to overwrite one")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+
+
 def _write_page(env: Environment, page: Page, root: Path) -> None:
     try:
         html = env.get_template(page.template).render(page=page, site=page.site)
     except TemplateError as exc:
         raise RenderError(f"{page.template} failed for {page.path}: {exc}") from exc
-    target = _target(root, page.path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(html.encode("utf-8"))
+    _write_file(root, page.path, html.encode("utf-8"))
 
 
-def _copy_static(root: Path) -> None:
+def _card(env: Environment, site: SiteModel) -> bytes:
+    try:
+        return env.get_template(CARD_TEMPLATE).render(site=site).encode("utf-8")
+    except TemplateError as exc:
+        raise RenderError(f"{CARD_TEMPLATE} failed: {exc}") from exc
+
+
+def _static_files(theme: Theme) -> dict[str, bytes]:
     static = resources.files("renderer").joinpath("static")
-    for asset in sorted(static.iterdir(), key=lambda a: a.name):
-        if asset.is_file() and not asset.name.startswith("."):
-            _target(root, asset.name).write_bytes(asset.read_bytes())
+    files = {
+        asset.name: asset.read_bytes()
+        for asset in sorted(static.iterdir(), key=lambda a: a.name)
+        if asset.is_file() and not asset.name.startswith(".")
+    }
+    css = theme.css_bytes()
+    if css is not None:
+        files[THEME_STYLESHEET] = css
+    return files
 
 
-def _write_site(pages: Sequence[Page], root: Path) -> None:
-    env = template_environment()
+def _write_site(
+    site: SiteModel, pages: Sequence[Page], theme: Theme, extra: Mapping[str, bytes], root: Path
+) -> None:
+    env = template_environment(theme)
     for page in pages:
         _write_page(env, page, root)
-    _copy_static(root)
+    files: dict[str, bytes] = {CARD: _card(env, site)}
+    parts: list[Mapping[str, bytes]] = [
+        feed_files(site),
+        machine_files(site, (page.path for page in pages)),
+        _static_files(theme),
+        extra,
+    ]
+    for part in parts:
+        for path, content in part.items():
+            if path in files:
+                raise RenderError(f"two files would be written to {path}; refusing one")
+            files[path] = content
+    for path, content in sorted(files.items()):
+        _write_file(root, path, content)
 
 
 def _one_line(message: str) -> str:
@@ -109,18 +123,29 @@ def render_site(
     *,
     output_dir: Path,
     generated_at: datetime,
+    theme: Theme | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> RenderReport:
     """Render the whole site into ``output_dir`` (absolute), replacing it only on success.
+
+    ``theme`` holds the owner's template folder and CSS file as absolute paths
+    (``Theme.from_config``); without it, ``[theme]`` paths are taken as given.
+    ``extra_files`` (path -> bytes) are published with the pages, in the same
+    atomic swap; e.g. the pipeline's ``status.json``.
 
     Raises ``RenderError`` with a one-line message on any failure; the previous
     site in ``output_dir`` is then left untouched.
     """
     if not output_dir.is_absolute():
         raise RenderError(f"output folder must be an absolute path, got {str(output_dir)!r}")
+    if theme is None:
+        theme = Theme(templates=config.theme.templates, css=config.theme.css)
     try:
+        theme.check()
         site = build_site_model(config, snapshot, classified, generated_at=generated_at)
         pages = plan_pages(site)
-        published = publish(output_dir, partial(_write_site, pages))
+        extra = dict(extra_files or {})
+        published = publish(output_dir, partial(_write_site, site, pages, theme, extra))
     except RenderError as exc:
         raise RenderError(_one_line(str(exc))) from exc
     except Exception as exc:

@@ -1,27 +1,30 @@
 """Inputs -> ``SiteModel``: the one pure step between the store snapshot and the pages.
 
 Everything a page shows is decided here (what is surfaced, what is redacted,
-the order of every list), so templates only read. Orders are total: ties on
-dates are broken by the item's stable key or the repository's name, so the
-same inputs always give the same bytes.
+the order of every list, the figures), so templates only read. Orders are
+total: ties on dates are broken by the item's stable key or the repository's
+name, so the same inputs always give the same bytes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from collector.categories import STAGES, Category
 from collector.classify import ClassifiedItem
-from collector.records import Release, RepoRef, Repository
+from collector.records import Commit, Kind, MergeRequest, Release, RepoRef, Repository
 from collector.snapshot import Snapshot
-from config.models import EvidenceConfig, SystemConfig
+from config.models import EvidenceConfig, IdentityConfig, SystemConfig
 from evidence.errors import RenderError
+from renderer.chains import Pair, Timeline, build_chains, build_timeline
+from renderer.decisions import build_decisions
 from renderer.entries import build_entry, forge_label, stable_key, utc
+from renderer.figures import build_figures, figure_window
 from renderer.model import (
     CategorySection,
-    EvidenceEntry,
+    Chain,
     Link,
     PublicRepository,
     SiteIdentity,
@@ -29,6 +32,7 @@ from renderer.model import (
     StageRef,
     SystemRef,
     SystemView,
+    Window,
 )
 from renderer.text import clean_line, http_url
 
@@ -38,12 +42,18 @@ NEWEST_PER_STAGE = 3  # entries per stage on the home page
 STACK_SIZE = 5  # languages shown per system
 LANGUAGES_PER_REPOSITORY = 5
 TOPICS_PER_REPOSITORY = 12
+STYLESHEET = "style.css"
+THEME_STYLESHEET = "theme.css"
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 def category_page(category: Category) -> str:
     """Path of a stage's page. Category values are fixed slugs, safe as file names."""
     return f"{category.value}.html"
+
+
+def system_page(slug: str) -> str:
+    return f"systems/{slug}.html"
 
 
 def _repo_spec(ref: RepoRef) -> str:
@@ -61,11 +71,28 @@ class _Systems:
     def of(self, ref: RepoRef) -> tuple[SystemRef, ...]:
         spec = _repo_spec(ref)
         return tuple(
-            SystemRef(s.name, s.slug) for s in self._systems if spec in self._specs[s.slug]
+            SystemRef(s.name, s.slug, system_page(s.slug))
+            for s in self._systems
+            if spec in self._specs[s.slug]
         )
 
     def specs(self, system: SystemConfig) -> frozenset[str]:
         return self._specs[system.slug]
+
+
+class _Disclosure:
+    """Which repositories may be named on a page: public ones, and private ones of a
+    source whose owner chose ``show_private = "full"``."""
+
+    def __init__(self, config: EvidenceConfig) -> None:
+        self._full = frozenset(
+            source.source_name for source in config.sources if source.show_private == "full"
+        )
+
+    def shown(self, repository: Repository | None) -> bool:
+        if repository is None:
+            return False
+        return repository.is_public or repository.source in self._full
 
 
 def _stages() -> dict[Category, StageRef]:
@@ -92,14 +119,26 @@ def _surfaced_entries(
     classified: Sequence[ClassifiedItem],
     stages: Mapping[Category, StageRef],
     systems: _Systems,
-) -> tuple[tuple[ClassifiedItem, EvidenceEntry], ...]:
+    disclosure: _Disclosure,
+    identity: IdentityConfig,
+) -> tuple[Pair, ...]:
     surfaced = _newest_first(c for c in classified if c.classification.surfaced)
     keys = [stable_key(c.item) for c in surfaced]
     if len(set(keys)) != len(keys):
         duplicate = next(k for k in keys if keys.count(k) > 1)
         raise RenderError(f"the snapshot holds the item {duplicate!r} twice")
     pairs = tuple(
-        (c, build_entry(c, stages=stages, systems=systems.of(c.item.repo))) for c in surfaced
+        (
+            c,
+            build_entry(
+                c,
+                stages=stages,
+                systems=systems.of(c.item.repo),
+                redact=not disclosure.shown(c.repository),
+                owned=identity.owns(c.item.repo.forge, c.item.repo.host, c.item.author),
+            ),
+        )
+        for c in surfaced
     )
     paths = [entry.path for _, entry in pairs]
     if len(set(paths)) != len(paths):
@@ -109,12 +148,12 @@ def _surfaced_entries(
 
 
 def _sections(
-    entries: Sequence[tuple[ClassifiedItem, EvidenceEntry]],
-    stages: Mapping[Category, StageRef],
+    entries: Iterable[Pair], stages: Mapping[Category, StageRef]
 ) -> tuple[CategorySection, ...]:
+    listed = tuple(entries)
     sections = []
     for category, stage in stages.items():
-        members = tuple(e for c, e in entries if category in c.classification.categories)
+        members = tuple(e for c, e in listed if category in c.classification.categories)
         sections.append(CategorySection(stage, members, members[:NEWEST_PER_STAGE]))
     return tuple(sections)
 
@@ -125,14 +164,14 @@ def _top_languages(languages: Mapping[str, int], limit: int) -> tuple[str, ...]:
     return tuple(name for name in names if name)[:limit]
 
 
-def _latest_version(snapshot: Snapshot, public_specs: frozenset[str]) -> str | None:
+def _latest_version(snapshot: Snapshot, shown_specs: frozenset[str]) -> str | None:
     releases = [
         stored.item
         for stored in snapshot.items
         if isinstance(stored.item, Release)
         and not stored.item.draft
         and not stored.item.prerelease
-        and _repo_spec(stored.item.repo) in public_specs
+        and _repo_spec(stored.item.repo) in shown_specs
     ]
     if not releases:
         return None
@@ -140,49 +179,75 @@ def _latest_version(snapshot: Snapshot, public_specs: frozenset[str]) -> str | N
     return clean_line(newest.tag, 40) or None
 
 
+def _repository_link(repository: Repository) -> Link:
+    return Link(clean_line(repository.ref.path, 200), http_url(repository.url))
+
+
+def _chains_in(chains: Sequence[Chain], paths: frozenset[str]) -> tuple[Chain, ...]:
+    return tuple(chain for chain in chains if chain.head.path in paths)
+
+
 def _system_views(
     config: EvidenceConfig,
     snapshot: Snapshot,
-    entries: Sequence[tuple[ClassifiedItem, EvidenceEntry]],
-    systems: _Systems,
+    context: _Context,
 ) -> tuple[SystemView, ...]:
-    public = {_repo_spec(r.ref): r for r in snapshot.repositories if r.is_public}
+    shown = {_repo_spec(r.ref): r for r in snapshot.repositories if context.disclosure.shown(r)}
     views = []
     for system in config.systems:
-        specs = systems.specs(system)
-        # Config order, public repositories only: a private repository listed in a
-        # system must not be named on a page.
-        repositories = [
-            public[spec.casefold()] for spec in system.repos if spec.casefold() in public
-        ]
+        specs = context.systems.specs(system)
+        # Config order; a private repository listed in a system is never named unless
+        # its source shows private work in full.
+        repositories = [shown[s.casefold()] for s in system.repos if s.casefold() in shown]
         stack: Counter[str] = Counter()
         for repository in repositories:
             stack.update(repository.languages)
+        members = [(c, e) for c, e in context.pairs if _repo_spec(c.item.repo) in specs]
+        paths = frozenset(e.path for _, e in members)
         views.append(
             SystemView(
                 name=system.name,
                 slug=system.slug,
+                path=system_page(system.slug),
+                ledger_path=f"ledger/system-{system.slug}.html",
                 status=system.status,
                 mission=system.mission,
                 repositories=tuple(_repository_link(r) for r in repositories),
-                evidence_count=sum(1 for c, _ in entries if _repo_spec(c.item.repo) in specs),
-                latest_version=_latest_version(snapshot, specs & public.keys()),
+                evidence_count=len(members),
+                latest_version=_latest_version(snapshot, specs & shown.keys()),
                 stack=_top_languages(stack, STACK_SIZE),
+                sections=_sections(members, context.stages),
+                chains=_chains_in(context.chains, paths),
+                figures=build_figures(
+                    context.timeline,
+                    context.window,
+                    scope=system.name,
+                    slug=f"system-{system.slug}",
+                    in_scope=_in_specs(specs),
+                ),
             )
         )
     return tuple(views)
 
 
-def _repository_link(repository: Repository) -> Link:
-    return Link(clean_line(repository.ref.path, 200), http_url(repository.url))
-
-
-def _public_repositories(snapshot: Snapshot) -> tuple[PublicRepository, ...]:
+def _public_repositories(snapshot: Snapshot, context: _Context) -> tuple[PublicRepository, ...]:
     shown = sorted(
         (r for r in snapshot.repositories if r.is_public and not r.fork),
         key=lambda r: (r.ref.path.casefold(), str(r.ref)),
     )
     shown.sort(key=lambda r: utc(r.pushed_at) if r.pushed_at else _OLDEST, reverse=True)
+    evidence = Counter(c.item.repo for c, _ in context.pairs)
+    changes: Counter[RepoRef] = Counter()
+    releases: Counter[RepoRef] = Counter()
+    window = context.window
+    for stored in snapshot.items:  # counts only: untagged work may count, never be shown
+        item = stored.item
+        if not window.start <= utc(item.event_at) < window.end:
+            continue
+        if (isinstance(item, MergeRequest) and item.merged_at) or isinstance(item, Commit):
+            changes[item.repo] += 1
+        elif isinstance(item, Release) and not item.draft:
+            releases[item.repo] += 1
     return tuple(
         PublicRepository(
             name=clean_line(r.ref.path, 200),
@@ -196,9 +261,36 @@ def _public_repositories(snapshot: Snapshot) -> tuple[PublicRepository, ...]:
             ],
             pushed_at=utc(r.pushed_at) if r.pushed_at else None,
             archived=r.archived,
+            evidence_count=evidence[r.ref],
+            changes_in_window=changes[r.ref],
+            releases_in_window=releases[r.ref],
         )
         for r in shown
     )
+
+
+class _Context:
+    """What every part of the model is computed from, built once."""
+
+    def __init__(
+        self,
+        config: EvidenceConfig,
+        snapshot: Snapshot,
+        classified: Sequence[ClassifiedItem],
+        window: Window,
+    ) -> None:
+        self.stages = _stages()
+        self.systems = _Systems(config.systems)
+        self.disclosure = _Disclosure(config)
+        self.window = window
+        self.pairs = _surfaced_entries(
+            classified, self.stages, self.systems, self.disclosure, config.identity
+        )
+        incident_records = any(s.item.kind is Kind.INCIDENT for s in snapshot.items)
+        self.timeline: Timeline = build_timeline(
+            self.pairs, classified, incident_records=incident_records
+        )
+        self.chains = build_chains(self.timeline)
 
 
 def build_site_model(
@@ -211,10 +303,9 @@ def build_site_model(
     """Everything the pages show, decided once. Pure: no I/O, no clock."""
     if generated_at.tzinfo is None:
         raise RenderError("generated_at must be timezone-aware (e.g. datetime.now(UTC))")
-    stages = _stages()
-    systems = _Systems(config.systems)
-    pairs = _surfaced_entries(classified, stages, systems)
+    context = _Context(config, snapshot, classified, figure_window(generated_at))
     site = config.site
+    stylesheets = (STYLESHEET, THEME_STYLESHEET) if config.theme.css else (STYLESHEET,)
     return SiteModel(
         identity=SiteIdentity(
             title=site.title,
@@ -226,8 +317,24 @@ def build_site_model(
             language=site.language,
         ),
         generated_at=utc(generated_at),
-        categories=_sections(pairs, stages),
-        entries=tuple(entry for _, entry in pairs),
-        systems=_system_views(config, snapshot, pairs, systems),
-        repositories=_public_repositories(snapshot),
+        categories=_sections(context.pairs, context.stages),
+        entries=tuple(entry for _, entry in context.pairs),
+        systems=_system_views(config, snapshot, context),
+        repositories=_public_repositories(snapshot, context),
+        decisions=build_decisions(context.pairs),
+        chains=context.chains,
+        figures=build_figures(
+            context.timeline, context.window, scope="All systems", slug="all", in_scope=_any
+        ),
+        window=context.window,
+        stylesheets=stylesheets,
+        adr_records=any(s.item.kind is Kind.DECISION for s in snapshot.items),
     )
+
+
+def _any(_: RepoRef) -> bool:
+    return True
+
+
+def _in_specs(specs: frozenset[str]) -> Callable[[RepoRef], bool]:
+    return lambda ref: _repo_spec(ref) in specs

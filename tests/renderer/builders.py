@@ -18,6 +18,9 @@ from typing import Any
 from collector.classify import ClassifiedItem, Policy, classify_snapshot
 from collector.records import (
     Commit,
+    Decision,
+    Deployment,
+    Incident,
     Item,
     MergeRequest,
     Release,
@@ -28,7 +31,7 @@ from collector.records import (
 )
 from collector.snapshot import Snapshot, StoredItem
 from config.models import EvidenceConfig
-from renderer import RenderReport, SiteModel, build_site_model, render_site
+from renderer import RenderReport, SiteModel, Theme, build_site_model, render_site
 
 T0 = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 BUILT_AT = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
@@ -92,13 +95,16 @@ class Inputs:
             self.config, self.snapshot, self.classified, generated_at=generated_at
         )
 
-    def render(self, output_dir: Path, generated_at: datetime = BUILT_AT) -> RenderReport:
+    def render(
+        self, output_dir: Path, generated_at: datetime = BUILT_AT, theme: Theme | None = None
+    ) -> RenderReport:
         return render_site(
             self.config,
             self.snapshot,
             self.classified,
             output_dir=output_dir,
             generated_at=generated_at,
+            theme=theme,
         )
 
     def without(self, item: Item) -> Inputs:
@@ -302,7 +308,14 @@ HTML_JS = '<a href="javascript:alert(2)">click</a>'
 DATA_URL = "[d](data:text/html;base64,PHNjcmlwdD5hbGVydCgzKTwvc2NyaXB0Pg==)"
 BIDI = "invoice\u202egpj.exe\u200b\u2066x\u2069"
 LONG = "A" * 5_000
-HOSTILE = (SCRIPT, IMG, MD_JS, HTML_JS, DATA_URL, BIDI, LONG)
+# Payloads a browser would run if they ever became markup: each sets a global the
+# browser tests look for (XSS_GLOBAL), changes the title, or opens a dialog.
+XSS_GLOBAL = "__evidenceXss"
+BREAKOUT = f'"><script>window.{XSS_GLOBAL}=1;document.title="pwned"</script>'
+ONERROR = f'<img src=x onerror="window.{XSS_GLOBAL}=2">'
+SVG_ONLOAD = f"<svg/onload=window.{XSS_GLOBAL}=3>"
+TEMPLATE = "{{ 7 * 7 }}{% raw %}"
+HOSTILE = (SCRIPT, IMG, MD_JS, HTML_JS, DATA_URL, BIDI, LONG, BREAKOUT, ONERROR, SVG_ONLOAD)
 HOSTILE_BODY = "\n\n".join(
     [
         *HOSTILE,
@@ -310,6 +323,9 @@ HOSTILE_BODY = "\n\n".join(
         "<iframe src=https://evil.example></iframe><style>body{display:none}</style>",
         '[styled](https://ok.example "title") <span style="color:red" class="x" id="main">s</span>',
         "# Heading one",
+        f"[js](javascript:window.{XSS_GLOBAL}=4) <a href=javascript:void(0)>raw</a>",
+        f"<details open ontoggle=window.{XSS_GLOBAL}=5>x</details>",
+        TEMPLATE,
     ]
 )
 BAD_URLS = (
@@ -319,7 +335,9 @@ BAD_URLS = (
     "java\tscript:alert(1)",
     "vbscript:msgbox(1)",
 )
+HOSTILE_PATH = f"docs/adr/0001-{ONERROR}.md"
 EVIL = github("evil-org/<script>alert(1)</script>\u202e")
+EVIL_SPEC = "evil-org/evil"  # a system naming a repository that does not match EVIL
 
 
 def hostile_inputs() -> Inputs:
@@ -360,6 +378,52 @@ def hostile_inputs() -> Inputs:
             day(21),
             author=IMG,
             url=BAD_URLS[2],
+            extra={"changed_files": [HOSTILE_PATH, "../../etc/passwd"], "additions": SCRIPT},
         )
     )
-    return make_inputs(make_config(), repositories, tuple(stored(i) for i in items))
+    items.append(
+        Decision(
+            repo=EVIL,
+            url=BAD_URLS[3],
+            title=f"ADR 1: {BREAKOUT}",
+            author=SVG_ONLOAD,
+            created_at=day(22),
+            path=HOSTILE_PATH,
+            status=ONERROR,
+            context=HOSTILE_BODY,
+            decision=f"## Decision\n{SCRIPT}",
+            consequences=MD_JS,
+        )
+    )
+    items.append(
+        Incident(
+            repo=EVIL,
+            url=BAD_URLS[4],
+            title=f"{ONERROR} incident",
+            number=99,
+            state="closed",
+            labels=("evidence", BREAKOUT),
+            body=HOSTILE_BODY,
+            author=BREAKOUT,
+            created_at=day(23),
+            closed_at=day(24),
+        )
+    )
+    items.append(
+        Deployment(
+            repo=EVIL,
+            url=BAD_URLS[0],
+            title=f"{BREAKOUT} deploy",
+            id=SVG_ONLOAD,
+            environment="production",
+            ref=IMG + BIDI,
+            status="success",
+            author=ONERROR,
+            created_at=day(25),
+            finished_at=day(25),
+        )
+    )
+    config = make_config(
+        [{"name": "Evil <b>system</b>", "slug": "evil", "repos": [f"github:{EVIL_SPEC}"]}]
+    )
+    return make_inputs(config, repositories, tuple(stored(i) for i in items))

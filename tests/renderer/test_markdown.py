@@ -48,8 +48,15 @@ def test_images_become_links_or_text_never_images() -> None:
 
 
 def test_headings_are_demoted_below_the_page_sections() -> None:
-    soup = soup_of("# One\n\n## Two\n\n###### Six")
-    assert [h.name for h in soup.find_all(True)] == ["h3", "h4", "h6"]
+    soup = soup_of("# One\n\n## Two\n\n### Three\n\n#### Four\n\n# One again")
+    assert [h.name for h in soup.find_all(True)] == ["h3", "h4", "h5", "h6", "h3"]
+
+
+def test_headings_never_skip_a_level_whatever_the_author_wrote() -> None:
+    # The page's h2 is followed by h3: a body starting at "##" or jumping to "######"
+    # would break the outline (an accessibility and HTML-validity problem).
+    soup = soup_of("## Context\n\n###### Deep\n\n## Decision\n\ntext")
+    assert [h.name for h in soup.find_all(["h3", "h4", "h5", "h6"])] == ["h3", "h4", "h3"]
 
 
 def test_no_classes_ids_or_styles_from_input() -> None:

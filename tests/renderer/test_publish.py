@@ -14,6 +14,7 @@ import renderer.render
 from evidence.errors import RenderError
 from renderer.pages import Page
 from renderer.publish import MARKER, publish
+from renderer.theme import Theme
 from tests.renderer.builders import BUILT_AT, PAYMENTS, Inputs
 from tests.renderer.site_files import read_tree
 
@@ -60,7 +61,10 @@ def failing_after(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_first_render_reports_what_it_wrote(sample: Inputs, tmp_path: Path) -> None:
     report = sample.render(tmp_path / "site")
     assert report.output_dir == tmp_path / "site"
-    assert report.pages_written == 16  # home, 4 stages, repositories, 10 items
+    # home, 4 stages, 10 ledger views (all, 4 stages, 2 systems, 2 forges, 1 year),
+    # 2 dossiers, decisions, journal, what it proves, 18 figure lists (6 figures for
+    # all systems and for each of 2 systems), repositories, 10 items
+    assert report.pages_written == 1 + 4 + 10 + 2 + 1 + 1 + 1 + 18 + 1 + 10
     assert (report.files_unchanged, report.files_removed) == (0, 0)
     assert siblings(tmp_path / "site") == []
 
@@ -108,10 +112,12 @@ def test_a_template_that_raises_leaves_the_old_site_untouched(
     sample: Inputs, sample_site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = state(sample_site)
-    real_environment: Callable[[], jinja2.Environment] = renderer.render.template_environment
+    real_environment: Callable[[Theme | None], jinja2.Environment] = (
+        renderer.render.template_environment
+    )
 
-    def broken_item_template() -> jinja2.Environment:
-        env = real_environment()
+    def broken_item_template(theme: Theme | None = None) -> jinja2.Environment:
+        env = real_environment(theme)
         broken = (
             "{% extends 'base.html' %}{% block content %}{{ page.no_such_field }}{% endblock %}"
         )

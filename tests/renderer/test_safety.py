@@ -66,7 +66,8 @@ def test_scheme_check_sees_through_browser_url_quirks() -> None:
 
 def test_hostile_content_is_inert_in_every_file(hostile_site: Path) -> None:
     pages = html_pages(hostile_site)
-    assert len([p for p in pages if p.startswith("items/")]) == 9  # 7 MRs, a release, a commit
+    # 10 merge requests, a release, a commit, an ADR, an incident and a deployment
+    assert len([p for p in pages if p.startswith("items/")]) == 15
     for path, soup in pages.items():
         assert_inert(path, soup)
         assert len(soup.find_all("h1")) == 1, path
@@ -114,7 +115,9 @@ def test_oversized_titles_are_cut_but_the_page_still_renders(hostile_site: Path)
 
 def test_hostile_names_never_build_file_names(hostile_site: Path) -> None:
     for path in read_tree(hostile_site):
-        assert re.fullmatch(r"(items/)?[a-z0-9][a-z0-9.-]*|\.evidence-ledger", path), path
+        assert re.fullmatch(
+            r"((items|ledger|systems|proves|feeds)/)?[a-z0-9][a-z0-9.-]*|\.evidence-ledger", path
+        ), path
 
 
 def test_private_items_are_redacted_everywhere(sample: Inputs, sample_site: Path) -> None:

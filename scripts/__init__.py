@@ -1,0 +1,1 @@
+"""Developer commands run by hand: golden-site regeneration, Lighthouse."""
