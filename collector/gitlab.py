@@ -5,7 +5,9 @@ explicit paths or ids; each is mapped into the same ``Repository`` record as a
 GitHub repository, and its merge requests, default-branch commits, releases
 and tags into the same item records. Requests go through
 ``collector.gitlab_client`` (python-gitlab underneath), one counted page at a
-time; raw JSON is mapped by ``collector.gitlab_mapping``.
+time; raw JSON is mapped by ``collector.gitlab_mapping``. Deployments, deploy
+pipelines, incidents and decision records are read by ``collector.gitlab_signals``,
+the changed files of candidate changes by ``collector.gitlab_changed_files``.
 
 Privacy is decided before anything is asked about a project: a private or
 internal project the owner did not opt into is never mapped, and none of its
@@ -25,8 +27,11 @@ from pydantic import ValidationError
 
 from collector import gitlab_mapping as mapping
 from collector.github_mapping import text
+from collector.gitlab_changed_files import GitLabChangedFiles
 from collector.gitlab_client import GitLabClient, Refused, short
+from collector.gitlab_signals import SIGNAL_KINDS, GitLabSignals
 from collector.records import Item, Kind, Repository, Visibility
+from collector.signals import NothingStored, Recall, SignalSettings
 from collector.sources import RepositoryUnavailable, RequestStats
 from config.models import GitLabSource
 from evidence.errors import SourceError
@@ -49,15 +54,22 @@ class ProjectFacts:
     merge_requests: bool  # the merge requests feature is on
     repository: bool  # the repository feature is on (commits, tags)
     releases: bool
+    jobs: bool = True  # CI/CD is on
+    issues: bool = True
+    environments: bool = True  # environments and their deployments
 
     def wants(self, kind: Kind) -> bool:
         if kind is Kind.MERGE_REQUEST:
             return self.merge_requests
-        if kind in (Kind.COMMIT, Kind.TAG):
+        if kind in (Kind.COMMIT, Kind.TAG, Kind.DECISION):
             return self.repository and not self.empty
         if kind is Kind.RELEASE:
             return self.releases and not self.empty
-        return False
+        if kind is Kind.DEPLOYMENT:
+            return self.environments and not self.empty  # a deployment deploys a commit
+        if kind is Kind.PIPELINE:
+            return self.jobs and not self.empty
+        return self.issues  # Kind.INCIDENT
 
 
 def project_facts(raw: Json) -> ProjectFacts:
@@ -72,13 +84,26 @@ def project_facts(raw: Json) -> ProjectFacts:
         merge_requests=enabled("merge_requests_access_level", "merge_requests_enabled"),
         repository=enabled("repository_access_level"),
         releases=enabled("releases_access_level"),
+        jobs=enabled("builds_access_level", "jobs_enabled"),
+        issues=enabled("issues_access_level", "issues_enabled"),
+        environments=enabled("environments_access_level"),
     )
 
 
 class GitLabForge:
     """One configured GitLab instance and the groups, users and projects to read on it."""
 
-    kinds: Sequence[Kind] = (Kind.MERGE_REQUEST, Kind.COMMIT, Kind.RELEASE, Kind.TAG)
+    # Deployments before pipelines: a pipeline's environments come from its deployments.
+    kinds: Sequence[Kind] = (
+        Kind.MERGE_REQUEST,
+        Kind.COMMIT,
+        Kind.RELEASE,
+        Kind.TAG,
+        Kind.DEPLOYMENT,
+        Kind.PIPELINE,
+        Kind.INCIDENT,
+        Kind.DECISION,
+    )
 
     def __init__(
         self,
@@ -88,8 +113,15 @@ class GitLabForge:
         retries: int = 3,
         max_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        signals: SignalSettings | None = None,
+        recall: Recall | None = None,
     ) -> None:
-        """``max_wait``: longest ``Retry-After`` obeyed; ``sleep`` is injectable for tests."""
+        """``max_wait``: longest ``Retry-After`` obeyed; ``sleep`` is injectable for tests.
+
+        ``signals``: the owner's choices that decide what to fetch (ADR folders, deploy
+        job globs, which changes need their files); ``recall``: what the store holds,
+        so that unchanged things are not fetched again.
+        """
         self.name = config.source_name
         self.warnings: list[str] = []
         self._config = config
@@ -99,6 +131,11 @@ class GitLabForge:
             config, token, source=self.name, retries=retries, max_wait=max_wait, sleep=sleep
         )
         self._projects: dict[str, ProjectFacts] = {}
+        settings, stored = signals or SignalSettings(), recall or NothingStored()
+        self._signals = GitLabSignals(
+            self._client, settings, stored, warnings=self.warnings, host=config.host
+        )
+        self._changed_files = GitLabChangedFiles(self._client, settings.policy, stored)
         allowed = {Visibility.PUBLIC}
         if config.include_internal:
             allowed.add(Visibility.INTERNAL)
@@ -149,16 +186,15 @@ class GitLabForge:
             return  # the feature is off or the repository empty: nothing to ask for
         # The numeric id is stable across renames and needs no path encoding.
         project = str(facts.id) if facts is not None else quote(path, safe="")
-        endpoint, params, to_item = self._item_endpoint(kind, f"/projects/{project}", repository)
+        base = f"/projects/{project}"
+        if kind in SIGNAL_KINDS:
+            endpoint = f"{base} ({kind.value})"
+            pages = self._signals.items(kind, repository, base)
+        else:
+            endpoint, params, to_item = self._item_endpoint(kind, base, repository)
+            pages = self._listed(kind, repository, base, endpoint, params, to_item)
         try:
-            for page in self._client.pages(endpoint, params):
-                try:
-                    records = [to_item(raw) for raw in page]
-                except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
-                    reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
-                    raise RepositoryUnavailable(path, reason) from None
-                if records:
-                    yield records
+            yield from pages
         except Refused as exc:
             if exc.status in PROJECT_GONE:
                 # A 404 says the project is gone for us (deleted, moved away, access lost);
@@ -167,6 +203,25 @@ class GitLabForge:
                     path, f"{PROJECT_GONE[exc.status]}: {exc.message}", gone=exc.status == 404
                 ) from None
             raise self._unexpected(exc, endpoint) from None
+
+    def _listed(
+        self,
+        kind: Kind,
+        repository: Repository,
+        base: str,
+        endpoint: str,
+        params: dict[str, str],
+        to_item: Callable[[Json], Item],
+    ) -> Iterator[list[Item]]:
+        for page in self._client.pages(endpoint, params):
+            try:
+                records = [to_item(raw) for raw in page]
+            except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
+                reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
+                raise RepositoryUnavailable(repository.ref.path, reason) from None
+            if records:
+                # Candidates among the changes get their changed files (cached while unchanged).
+                yield self._changed_files.with_changed_files(kind, repository, base, records)
 
     # -- scopes and projects ------------------------------------------------------------
 

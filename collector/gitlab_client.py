@@ -40,6 +40,8 @@ _LINK = re.compile(r'<(?P<url>[^>]*)>\s*;\s*rel="(?P<rel>[^"]*)"')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 Json = Mapping[str, Any]
+# Query parameters; a tuple value is sent as a repeated key (``scope[]=success&scope[]=failed``).
+Query = Mapping[str, str | tuple[str, ...]]
 
 
 class Refused(Exception):
@@ -94,7 +96,7 @@ class GitLabClient:
 
     # -- pages ----------------------------------------------------------------------------
 
-    def pages(self, path: str, params: Mapping[str, str]) -> Iterator[list[Json]]:
+    def pages(self, path: str, params: Query) -> Iterator[list[Json]]:
         """Each page of a list endpoint, to the end.
 
         Offset pages name the next one in ``X-Next-Page``; keyset pages only in
@@ -102,8 +104,11 @@ class GitLabClient:
         request goes to our own path on our own host: an instance whose
         ``external_url`` is misconfigured must not lead our token elsewhere.
         """
-        query: dict[str, str] = {**params, "per_page": str(self._config.page_size)}
-        asked: set[tuple[tuple[str, str], ...]] = set()
+        query: dict[str, str | tuple[str, ...]] = {
+            **params,
+            "per_page": str(self._config.page_size),
+        }
+        asked: set[tuple[tuple[str, str | tuple[str, ...]], ...]] = set()
         while True:
             asked.add(tuple(sorted(query.items())))
             headers, data = self.get(path, query)
@@ -117,8 +122,10 @@ class GitLabClient:
 
     # -- one request ----------------------------------------------------------------------
 
-    def get(self, path: str, params: Mapping[str, str] | None = None) -> tuple[dict[str, str], Any]:
-        """One GET (retried when that can help): headers and parsed JSON.
+    def get(
+        self, path: str, params: Query | None = None, *, raw: bool = False
+    ) -> tuple[dict[str, str], Any]:
+        """One GET (retried when that can help): headers and parsed JSON (``raw``: the text).
 
         Authentication, rate-limit, transport and server failures raise
         ``SourceError``; other HTTP errors raise ``Refused`` for the caller, who
@@ -157,6 +164,8 @@ class GitLabClient:
                 wait = RETRY_BACKOFF * 2.0**attempt
             else:
                 self._answered = True
+                if raw:  # a file's content, as stored in the repository
+                    return dict(self._last_headers), response.text
                 try:
                     return dict(self._last_headers), response.json()
                 except ValueError:
@@ -232,13 +241,23 @@ class GitLabClient:
         return type(exc).__name__
 
 
-def _next_query(headers: Mapping[str, str], query: Mapping[str, str]) -> dict[str, str] | None:
+def _next_query(
+    headers: Mapping[str, str], query: Query
+) -> dict[str, str | tuple[str, ...]] | None:
     following = headers.get("x-next-page", "").strip()
     if following.isdigit():
         return {**query, "page": following}
     for match in _LINK.finditer(headers.get("link", "")):
         if "next" in match["rel"].split():
-            return dict(parse_qsl(urlsplit(match["url"]).query, keep_blank_values=True))
+            following_query: dict[str, str | tuple[str, ...]] = {}
+            for key, value in parse_qsl(urlsplit(match["url"]).query, keep_blank_values=True):
+                before = following_query.get(key)
+                if before is None:
+                    following_query[key] = value
+                else:  # a repeated key (scope[]) stays repeated
+                    earlier = before if isinstance(before, tuple) else (before,)
+                    following_query[key] = (*earlier, value)
+            return following_query
     return None
 
 

@@ -26,6 +26,7 @@ from collector.records import (
     Tag,
     Visibility,
 )
+from collector.signals import with_files
 from config.models import GitLabSource
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
 from tests.fakes.gitlab_api import FakeGitLab
@@ -487,7 +488,10 @@ def test_no_request_per_item(
     for name in ("ledger", "notes"):
         project = gitlab_world.add_project(f"dana/{name}", languages={"Python": 100.0})
         for number in range(5):
-            project.add_merge_request(title=f"MR {number}", labels=["evidence"], state="merged")
+            # An explicit category needs no changed files (those are test_gitlab_signals').
+            project.add_merge_request(
+                title=f"MR {number}", labels=["evidence::deployment"], state="merged"
+            )
             project.add_commit(f"commit {number}")
             project.add_tag(f"v{number}.0.0")
             project.add_release(f"v{number}.0.0")
@@ -529,10 +533,15 @@ def test_empty_projects_and_disabled_features_cost_no_requests(
         [
             "/users/dana/projects",
             f"/projects/{empty.id}/merge_requests",
+            f"/projects/{empty.id}/issues",  # an issue tracker needs no repository
             f"/projects/{no_merge_requests.id}/languages",
             f"/projects/{no_merge_requests.id}/repository/commits",
             f"/projects/{no_merge_requests.id}/releases",
             f"/projects/{no_merge_requests.id}/repository/tags",
+            f"/projects/{no_merge_requests.id}/deployments",
+            f"/projects/{no_merge_requests.id}/jobs",
+            f"/projects/{no_merge_requests.id}/issues",
+            f"/projects/{no_merge_requests.id}/repository/tree",
         ]
     )
     assert forge.warnings == []
@@ -559,7 +568,8 @@ def test_hostile_content_round_trips_unchanged(
 
     assert repository.description == hostile
     merge_requests = collect(forge, repository, Kind.MERGE_REQUEST)
-    assert merge_requests[1] == expected_merge_request(fake_gitlab, project, mr)
+    # An unknown category is no category: the rules decide, so its (no) files are read.
+    assert merge_requests[1] == with_files(expected_merge_request(fake_gitlab, project, mr), [])
     assert merge_requests[0] == expected_merge_request(fake_gitlab, project, folded).model_copy(
         update={"title": "Line one Line two three"}
     )

@@ -16,6 +16,12 @@ pagination (``pagination=keyset&order_by=id``) on ``/users/:id/projects``,
 where GitLab supports it, with only a ``Link`` header; groups with subgroups
 (``include_subgroups``); visibility, archived, state and labels filters;
 ``RateLimit-*`` headers on every answer and 429 with ``Retry-After`` on demand;
+the evidence signals: deployments (``updated_after`` paired with the
+``updated_at`` sort, or a 400 as on GitLab), jobs filtered by ``scope[]``,
+issues by ``issue_type`` and ``confidential``, repository trees (404 for a
+missing folder), raw files with their ``X-Gitlab-*`` headers, commits by
+``path``, merge request ``/diffs`` (or only ``/changes``, as before 15.7, with
+``merge_request_diffs = False``) and commit diffs;
 GitLab-shaped 404s (``404 Group Not Found``); private projects hidden from
 those who may not see them; and an optional path prefix (``/gitlab/api/v4``)
 as on an instance served under a relative URL root.
@@ -26,6 +32,7 @@ client asked for. ``fail()`` and ``throttle()`` make chosen paths answer errors.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -41,7 +48,15 @@ from werkzeug import Request, Response
 
 from tests.fakes import gitlab_payloads as payloads
 from tests.fakes.gitlab_payloads import JsonDict, Urls
-from tests.fakes.gitlab_world import FakeGroup, FakeProject, GitLabWorld
+from tests.fakes.gitlab_world import (
+    FakeChange,
+    FakeGroup,
+    FakeMergeRequest,
+    FakeProject,
+    GitLabWorld,
+    blob_sha,
+    fake_sha,
+)
 
 # 2099-01-01 12:34 UTC: far enough that no client waits for it, and easy to assert.
 DEFAULT_RATE_RESET = int(datetime(2099, 1, 1, 12, 34, tzinfo=UTC).timestamp())
@@ -57,6 +72,7 @@ class LoggedRequest:
     status: int
     url_path: str  # exactly as received, prefix included
     authorization: str  # "private-token", "bearer" or "none": never the token itself
+    query_string: str = ""  # as sent, repeated keys included (scope[]=a&scope[]=b)
 
 
 @dataclass
@@ -115,6 +131,8 @@ class FakeGitLab:
         self.rate_used = 0
         self.requests: list[LoggedRequest] = []
         self._faults: list[Fault] = []
+        # False: answer merge request /diffs as GitLab before 15.7 did (no such route).
+        self.merge_request_diffs = True
         self._server = _LocalServer(host="127.0.0.1", port=0)
 
     # -- lifecycle ------------------------------------------------------------------
@@ -216,6 +234,7 @@ class FakeGitLab:
                 status=answer.status,
                 url_path=raw_path,
                 authorization=_auth_kind(request),
+                query_string=unquote(request.query_string.decode("ascii", "replace")),
             )
         )
         headers = {
@@ -299,6 +318,14 @@ class FakeGitLab:
             (re.compile(rf"{project}/repository/commits"), self._commits),
             (re.compile(rf"{project}/repository/tags"), self._tags),
             (re.compile(rf"{project}/releases"), self._releases),
+            (re.compile(rf"{project}/merge_requests/(\d+)/diffs"), self._merge_request_diffs),
+            (re.compile(rf"{project}/merge_requests/(\d+)/changes"), self._merge_request_changes),
+            (re.compile(rf"{project}/repository/commits/{one}/diff"), self._commit_diff),
+            (re.compile(rf"{project}/repository/tree"), self._tree),
+            (re.compile(rf"{project}/repository/files/{one}/raw"), self._raw_file),
+            (re.compile(rf"{project}/deployments"), self._deployments),
+            (re.compile(rf"{project}/jobs"), self._jobs),
+            (re.compile(rf"{project}/issues"), self._issues),
         )
 
     # -- routes -------------------------------------------------------------------------
@@ -406,6 +433,9 @@ class FakeGitLab:
         if project.commits and ref != project.default_branch:
             return Answer(404, payloads.error("404 Commit Not Found"))
         commits = sorted(project.commits, key=lambda c: c.committed_at, reverse=True)
+        if "path" in request.args:  # commits that touched this file, or anything below it
+            wanted = request.args["path"].strip("/")
+            commits = [c for c in commits if any(_touches(ch, wanted) for ch in c.changes)]
         if "since" in request.args:
             since = datetime.fromisoformat(request.args["since"])
             commits = [c for c in commits if c.committed_at >= since]
@@ -434,6 +464,153 @@ class FakeGitLab:
         )
         return self._offset_page(
             request, [payloads.release(r, project, self.world, self.urls) for r in releases]
+        )
+
+    # -- evidence signals -----------------------------------------------------------------
+
+    def _merge_request(self, project_id: str, iid: str) -> tuple[FakeProject, FakeMergeRequest]:
+        project = self._visible_project(project_id)
+        found = next((mr for mr in project.merge_requests if mr.iid == int(iid)), None)
+        if found is None or not project.merge_requests_enabled:
+            raise NotFound("Merge Request")
+        return project, found
+
+    def _merge_request_diffs(self, request: Request, project_id: str, iid: str) -> Answer:
+        if not self.merge_request_diffs:  # GitLab before 15.7: no such route
+            return Answer(404, {"error": "404 Not Found"})
+        _, found = self._merge_request(project_id, iid)
+        return self._offset_page(request, [payloads.diff(change) for change in found.changes])
+
+    def _merge_request_changes(self, request: Request, project_id: str, iid: str) -> Answer:
+        project, found = self._merge_request(project_id, iid)
+        return Answer(
+            200,
+            {
+                **payloads.merge_request(found, project, self.world, self.urls),
+                "changes_count": str(len(found.changes)),
+                "overflow": False,
+                "changes": [payloads.diff(change) for change in found.changes],
+            },
+        )
+
+    def _commit_diff(self, request: Request, project_id: str, sha: str) -> Answer:
+        project = self._visible_project(project_id)
+        found = next((c for c in project.commits if c.sha == sha), None)
+        if found is None:
+            raise NotFound("Commit")
+        return self._offset_page(request, [payloads.diff(change) for change in found.changes])
+
+    def _tree(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        if request.args.get("ref", project.default_branch) != project.default_branch:
+            raise NotFound("Tree")
+        folder = request.args.get("path", "").strip("/")
+        recursive = _flag(request.args.get("recursive"))
+        entries = _tree_entries(project, folder, recursive=recursive)
+        if not entries:
+            raise NotFound("Tree")  # no such folder (GitLab: also the root of an empty repo)
+        return self._offset_page(request, entries)
+
+    def _raw_file(self, request: Request, project_id: str, file_path: str) -> Answer:
+        project = self._visible_project(project_id)
+        ref = request.args.get("ref", project.default_branch)
+        content = project.files.get(file_path) if ref == project.default_branch else None
+        if content is None:
+            raise NotFound("File")
+        last = next(
+            c for c in reversed(project.commits) if any(_touches(x, file_path) for x in c.changes)
+        )
+        size = len(content.encode())
+        headers = {
+            "Content-Type": "text/plain; charset=utf-8",
+            "X-Gitlab-Blob-Id": blob_sha(content),
+            "X-Gitlab-Commit-Id": project.commits[-1].sha,
+            "X-Gitlab-Content-Sha256": hashlib.sha256(content.encode()).hexdigest(),
+            "X-Gitlab-Encoding": "base64",
+            "X-Gitlab-File-Name": file_path.rsplit("/", 1)[-1],
+            "X-Gitlab-File-Path": file_path,
+            "X-Gitlab-Last-Commit-Id": last.sha,
+            "X-Gitlab-Ref": ref or "",
+            "X-Gitlab-Size": str(size),
+            "X-Gitlab-Execute-Filemode": "false",
+        }
+        return Answer(200, content, headers)
+
+    def _deployments(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        if not project.environments_enabled:
+            return Answer(403, payloads.error("403 Forbidden"))
+        args = request.args
+        order_by = args.get("order_by", "id")
+        filtered = "updated_after" in args or "updated_before" in args
+        if filtered and order_by != "updated_at":
+            message = (
+                "400 Bad request - `updated_at` filter and `updated_at` sorting must be paired"
+            )
+            return Answer(400, payloads.error(message))
+        found = list(project.deployments)
+        if "environment" in args:
+            found = [d for d in found if d.environment.name == args["environment"]]
+        if "status" in args:
+            found = [d for d in found if d.status == args["status"]]
+        if "updated_after" in args:
+            after = _when(args["updated_after"])
+            found = [d for d in found if d.updated_at > after]
+        if "updated_before" in args:
+            before = _when(args["updated_before"])
+            found = [d for d in found if d.updated_at < before]
+        keys: dict[str, Callable[[Any], Any]] = {
+            "id": lambda d: d.id,
+            "iid": lambda d: d.iid,
+            "created_at": lambda d: (d.created_at, d.id),
+            "updated_at": lambda d: (d.updated_at, d.id),
+            "ref": lambda d: (d.ref, d.id),
+        }
+        found.sort(key=keys.get(order_by, keys["id"]), reverse=args.get("sort", "asc") == "desc")
+        return self._offset_page(
+            request, [payloads.deployment(d, project, self.world, self.urls) for d in found]
+        )
+
+    def _jobs(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        if not project.jobs_enabled:
+            return Answer(403, payloads.error("403 Forbidden"))
+        scopes = request.args.getlist("scope[]") or request.args.getlist("scope")
+        jobs = [job for pipeline in project.pipelines for job in pipeline.jobs]
+        if scopes:
+            jobs = [job for job in jobs if job.status in scopes]
+        jobs.sort(key=lambda job: job.id, reverse=True)  # always newest first, as GitLab does
+        return self._offset_page(
+            request, [payloads.job(job, project, self.world, self.urls) for job in jobs]
+        )
+
+    def _issues(self, request: Request, project_id: str) -> Answer:
+        project = self._visible_project(project_id)
+        if not project.issues_enabled:
+            return Answer(403, payloads.error("403 Forbidden"))
+        args = request.args
+        found = list(project.issues)
+        if "issue_type" in args:
+            found = [i for i in found if i.issue_type == args["issue_type"]]
+        state = args.get("state", "all")
+        if state != "all":
+            found = [i for i in found if i.state == state]
+        if "confidential" in args:
+            found = [i for i in found if i.confidential == _flag(args["confidential"])]
+        if "labels" in args:
+            wanted = {label.strip() for label in args["labels"].split(",") if label.strip()}
+            found = [i for i in found if wanted <= set(i.labels)]
+        if "updated_after" in args:
+            after = _when(args["updated_after"])
+            found = [i for i in found if i.updated_at >= after]
+        keys: dict[str, Callable[[Any], Any]] = {
+            "created_at": lambda i: (i.created_at, i.id),
+            "updated_at": lambda i: (i.updated_at, i.id),
+        }
+        order = keys.get(args.get("order_by", "created_at"), keys["created_at"])
+        found.sort(key=order, reverse=args.get("sort", "desc") == "desc")
+        return self._offset_page(
+            request, [payloads.issue(i, project, self.world, self.urls) for i in found]
         )
 
     # -- helpers --------------------------------------------------------------------------
@@ -553,6 +730,44 @@ _REASONS = {
     502: "502 Bad Gateway",
     503: "503 Service Unavailable",
 }
+
+
+def _touches(change: FakeChange, path: str) -> bool:
+    return any(p == path or p.startswith(path + "/") for p in (change.old_path, change.new_path))
+
+
+def _when(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _tree_entries(project: FakeProject, folder: str, *, recursive: bool) -> list[JsonDict]:
+    """A folder's entries as GitLab lists them: folders first, then files, by name."""
+    prefix = f"{folder}/" if folder else ""
+    folders: set[str] = set()
+    files: list[str] = []
+    for path in project.files:
+        if not path.startswith(prefix):
+            continue
+        parts = path[len(prefix) :].split("/")
+        for depth in range(1, len(parts) if recursive else min(len(parts), 2)):
+            folders.add(prefix + "/".join(parts[:depth]))
+        if recursive or len(parts) == 1:
+            files.append(path)
+
+    def folder_sha(path: str) -> str:
+        inside = sorted(
+            blob_sha(content) for name, content in project.files.items() if name.startswith(path)
+        )
+        return fake_sha(project.path_with_namespace, "tree", path, *inside)
+
+    return [
+        *(payloads.tree_entry(p, folder=True, sha=folder_sha(p + "/")) for p in sorted(folders)),
+        *(
+            payloads.tree_entry(p, folder=False, sha=blob_sha(project.files[p]))
+            for p in sorted(files)
+        ),
+    ]
 
 
 def _raw_path(request: Request) -> str:

@@ -2,7 +2,9 @@
 
 The field sets follow the API documentation's examples (GitLab 17/18) for
 users (basic and current), groups, projects as the lists serve them
-(``ProjectWithAccess``), merge requests, commits, tags, releases and errors.
+(``ProjectWithAccess``), merge requests, commits, tags, releases, deployments
+with their environment and job, jobs with their pipeline, issues, tree entries,
+diffs and errors.
 Clients must cope with everything a real answer carries, not just what they
 read, so nothing is trimmed. Times are formatted as GitLab formats them:
 ``2024-01-01T10:00:00.000Z`` for records, ``+00:00`` offsets for git dates.
@@ -16,9 +18,15 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.fakes.gitlab_world import (
+    FakeChange,
     FakeCommit,
+    FakeDeployment,
+    FakeEnvironment,
     FakeGroup,
+    FakeIssue,
+    FakeJob,
     FakeMergeRequest,
+    FakePipeline,
     FakeProject,
     FakeRelease,
     FakeTag,
@@ -255,28 +263,28 @@ def project(project: FakeProject, world: GitLabWorld, urls: Urls, viewer: str) -
             "next_run_at": "2024-01-02T09:00:00.000Z",
         },
         "repository_object_format": "sha1",
-        "issues_enabled": True,
+        "issues_enabled": project.issues_enabled,
         "merge_requests_enabled": project.merge_requests_enabled,
         "wiki_enabled": True,
-        "jobs_enabled": True,
+        "jobs_enabled": project.jobs_enabled,
         "snippets_enabled": True,
         "container_registry_enabled": True,
         "service_desk_enabled": False,
         "service_desk_address": None,
         "can_create_merge_request_in": member,
-        "issues_access_level": "enabled",
+        "issues_access_level": "enabled" if project.issues_enabled else "disabled",
         "repository_access_level": "enabled",
         "merge_requests_access_level": mr_level,
         "forking_access_level": "enabled",
         "wiki_access_level": "enabled",
-        "builds_access_level": "enabled",
+        "builds_access_level": "enabled" if project.jobs_enabled else "disabled",
         "snippets_access_level": "enabled",
         "pages_access_level": "private",
         "analytics_access_level": "enabled",
         "container_registry_access_level": "enabled",
         "security_and_compliance_access_level": "private",
         "releases_access_level": "enabled",
-        "environments_access_level": "enabled",
+        "environments_access_level": "enabled" if project.environments_enabled else "disabled",
         "feature_flags_access_level": "enabled",
         "infrastructure_access_level": "enabled",
         "monitor_access_level": "enabled",
@@ -545,4 +553,216 @@ def release(entry: FakeRelease, project: FakeProject, world: GitLabWorld, urls: 
             ),
             "self": f"{web}/-/releases/{tag_path}",
         },
+    }
+
+
+# -- evidence signals ---------------------------------------------------------------------
+
+
+def _user(username: str, world: GitLabWorld, urls: Urls) -> JsonDict:
+    """The ``User`` entity jobs carry: the basic profile plus public profile fields."""
+    user = world.add_user(username)
+    return {
+        **user_basic(user, urls),
+        "created_at": iso(user.created_at),
+        "bio": "",
+        "location": "",
+        "linkedin": "",
+        "twitter": "",
+        "discord": "",
+        "website_url": "",
+        "github": "",
+        "job_title": "",
+        "pronouns": None,
+        "organization": "",
+        "bot": False,
+        "work_information": None,
+        "local_time": None,
+    }
+
+
+def pipeline_basic(entry: FakePipeline, project: FakeProject, urls: Urls) -> JsonDict:
+    """``PipelineBasic``: what a job (and a pipeline list) says about its pipeline."""
+    return {
+        "id": entry.id,
+        "iid": entry.iid,
+        "project_id": project.id,
+        "sha": entry.commit.sha,
+        "ref": entry.ref,
+        "status": entry.status,
+        "source": entry.source,
+        "created_at": iso(entry.created_at),
+        "updated_at": iso(entry.updated_at),
+        "web_url": f"{urls.web}/{project.path_with_namespace}/-/pipelines/{entry.id}",
+    }
+
+
+def job(entry: FakeJob, project: FakeProject, world: GitLabWorld, urls: Urls) -> JsonDict:
+    """One entry of ``GET /projects/:id/jobs`` (the ``Ci::Job`` entity)."""
+    pipeline = entry.pipeline
+    duration = (
+        (entry.finished_at - entry.started_at).total_seconds()
+        if entry.finished_at and entry.started_at
+        else None
+    )
+    payload: JsonDict = {
+        "id": entry.id,
+        "status": entry.status,
+        "stage": entry.stage,
+        "name": entry.name,
+        "ref": pipeline.ref,
+        "tag": pipeline.tag,
+        "coverage": None,
+        "allow_failure": False,
+        "created_at": iso(entry.created_at),
+        "started_at": iso(entry.started_at),
+        "finished_at": iso(entry.finished_at),
+        "erased_at": None,
+        "duration": duration,
+        "queued_duration": 0.4 if entry.started_at else None,
+        "user": _user(entry.user, world, urls),
+        "commit": commit(pipeline.commit, project, urls),
+        "pipeline": pipeline_basic(pipeline, project, urls),
+        "web_url": f"{urls.web}/{project.path_with_namespace}/-/jobs/{entry.id}",
+        "project": {"ci_job_token_scope_enabled": False},
+        "artifacts": [
+            {"file_type": "trace", "size": 1843, "filename": "job.log", "file_format": None}
+        ],
+        "runner": {
+            "id": 7,
+            "description": "shared-runner-k8s",
+            "ip_address": None,
+            "active": True,
+            "paused": False,
+            "is_shared": True,
+            "runner_type": "instance_type",
+            "name": "gitlab-runner",
+            "online": True,
+            "status": "online",
+        },
+        "runner_manager": None,
+        "artifacts_expire_at": None,
+        "archived": False,
+        "tag_list": ["docker"],
+    }
+    if entry.status == "failed":
+        payload["failure_reason"] = "script_failure"
+    return payload
+
+
+def environment_basic(entry: FakeEnvironment) -> JsonDict:
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "slug": entry.slug,
+        "external_url": entry.external_url,
+        "created_at": iso(entry.created_at),
+        "updated_at": iso(entry.created_at),
+    }
+
+
+def deployment(
+    entry: FakeDeployment, project: FakeProject, world: GitLabWorld, urls: Urls
+) -> JsonDict:
+    """One entry of ``GET /projects/:id/deployments``."""
+    return {
+        "id": entry.id,
+        "iid": entry.iid,
+        "ref": entry.ref,
+        "sha": entry.sha,
+        "created_at": iso(entry.created_at),
+        "updated_at": iso(entry.updated_at),
+        "user": user_basic(world.add_user(entry.user), urls),
+        "environment": environment_basic(entry.environment),
+        "deployable": job(entry.job, project, world, urls) if entry.job is not None else None,
+        "status": entry.status,
+    }
+
+
+def issue(entry: FakeIssue, project: FakeProject, world: GitLabWorld, urls: Urls) -> JsonDict:
+    """One entry of ``GET /projects/:id/issues`` (labels as plain names)."""
+    web = f"{urls.web}/{project.path_with_namespace}/-/issues/{entry.iid}"
+    api = f"{urls.api}/projects/{project.id}/issues/{entry.iid}"
+    author = user_basic(world.add_user(entry.author), urls)
+    return {
+        "id": entry.id,
+        "iid": entry.iid,
+        "project_id": project.id,
+        "title": entry.title,
+        "description": entry.description,
+        "state": entry.state,
+        "created_at": iso(entry.created_at),
+        "updated_at": iso(entry.updated_at),
+        "closed_at": iso(entry.closed_at),
+        "closed_by": author if entry.state == "closed" else None,
+        "labels": list(entry.labels),
+        "milestone": None,
+        "assignees": [],
+        "author": author,
+        "type": entry.issue_type.upper(),
+        "assignee": None,
+        "user_notes_count": 3,
+        "merge_requests_count": 1,
+        "upvotes": 0,
+        "downvotes": 0,
+        "due_date": None,
+        "confidential": entry.confidential,
+        "discussion_locked": None,
+        "issue_type": entry.issue_type,
+        "web_url": web,
+        "time_stats": {
+            "time_estimate": 0,
+            "total_time_spent": 0,
+            "human_time_estimate": None,
+            "human_total_time_spent": None,
+        },
+        "task_completion_status": {"count": 0, "completed_count": 0},
+        "blocking_issues_count": 0,
+        "has_tasks": False,
+        "task_status": "",
+        "_links": {
+            "self": api,
+            "notes": f"{api}/notes",
+            "award_emoji": f"{api}/award_emoji",
+            "project": f"{urls.api}/projects/{project.id}",
+            "closed_as_duplicate_of": None,
+        },
+        "references": {
+            "short": f"#{entry.iid}",
+            "relative": f"#{entry.iid}",
+            "full": f"{project.path_with_namespace}#{entry.iid}",
+        },
+        "severity": "CRITICAL" if entry.issue_type == "incident" else "UNKNOWN",
+        "moved_to_id": None,
+        "imported": False,
+        "imported_from": "none",
+        "service_desk_reply_to": None,
+    }
+
+
+def tree_entry(path: str, *, folder: bool, sha: str) -> JsonDict:
+    """One entry of ``GET /projects/:id/repository/tree``."""
+    return {
+        "id": sha,
+        "name": path.rsplit("/", 1)[-1],
+        "type": "tree" if folder else "blob",
+        "path": path,
+        "mode": "040000" if folder else "100644",
+    }
+
+
+def diff(change: FakeChange) -> JsonDict:
+    """One entry of a merge request's ``/diffs`` or a commit's ``/diff``."""
+    lines = change.content.splitlines() or ["changed"]
+    body = "".join(f"+{line}\n" for line in lines)
+    return {
+        "diff": f"@@ -0,0 +1,{len(lines)} @@\n{body}",
+        "new_path": change.new_path,
+        "old_path": change.old_path,
+        "a_mode": "0" if change.new_file else "100644",
+        "b_mode": "0" if change.deleted_file else "100644",
+        "new_file": change.new_file,
+        "renamed_file": change.renamed_file,
+        "deleted_file": change.deleted_file,
+        "generated_file": False,
     }

@@ -8,6 +8,9 @@
     project.add_commit("ci: cache images")
     project.add_tag("v1.0.0", message="First release")  # annotated: it has its own date
     project.add_release("v1.0.0")
+    project.add_file("docs/adr/0001-use-helm.md", "# 1. Use Helm ...")  # a commit of its own
+    project.add_deployment("production", ref="v1.0.0")  # a pipeline with its deploy job
+    project.add_incident("Checkout down", state="closed")
 
 Ids grow in creation order, as on a real instance (keyset pagination orders by
 them); times come from a clock that advances one hour per thing created, so two
@@ -20,7 +23,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -60,6 +63,29 @@ class FakeGroup:
         return parent or None
 
 
+@dataclass(frozen=True)
+class FakeChange:
+    """One file of a diff: added, changed, renamed (old != new) or deleted."""
+
+    old_path: str
+    new_path: str
+    new_file: bool = False
+    deleted_file: bool = False
+    content: str = ""  # the new content, for the diff text
+
+    @property
+    def renamed_file(self) -> bool:
+        return self.old_path != self.new_path
+
+
+def changes_of(files: Iterable[str | tuple[str, str]]) -> list[FakeChange]:
+    """``"path"`` (changed) or ``("old", "new")`` (renamed) -> diff entries."""
+    return [
+        FakeChange(entry, entry) if isinstance(entry, str) else FakeChange(entry[0], entry[1])
+        for entry in files
+    ]
+
+
 @dataclass
 class FakeMergeRequest:
     id: int  # instance-wide
@@ -84,6 +110,7 @@ class FakeMergeRequest:
     assignees: list[str]
     reviewers: list[str]
     merged_by: str | None
+    changes: list[FakeChange] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +123,7 @@ class FakeCommit:
     committer_name: str
     committed_at: datetime
     parents: list[str]
+    changes: list[FakeChange] = field(default_factory=list)  # what it changed (by path)
 
     @property
     def title(self) -> str:
@@ -123,6 +151,88 @@ class FakeRelease:
     commit: FakeCommit
 
 
+PipelineStatus = Literal["success", "failed", "canceled", "running", "manual", "skipped"]
+DeploymentStatus = Literal["created", "running", "success", "failed", "canceled", "blocked"]
+
+
+@dataclass
+class FakeEnvironment:
+    id: int
+    name: str
+    external_url: str | None
+    tier: str
+    created_at: datetime
+
+    @property
+    def slug(self) -> str:
+        return "".join(c if c.isalnum() else "-" for c in self.name.lower())[:24]
+
+
+@dataclass
+class FakeJob:
+    id: int  # instance-wide, growing
+    name: str
+    stage: str
+    status: PipelineStatus
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    pipeline: FakePipeline = field(repr=False)
+    user: str
+
+
+@dataclass
+class FakePipeline:
+    id: int  # instance-wide
+    iid: int  # per project
+    ref: str
+    tag: bool  # ref is a tag
+    commit: FakeCommit
+    status: PipelineStatus
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    user: str
+    jobs: list[FakeJob] = field(default_factory=list)
+
+
+@dataclass
+class FakeDeployment:
+    id: int  # instance-wide
+    iid: int  # per project
+    environment: FakeEnvironment
+    ref: str
+    sha: str
+    status: DeploymentStatus
+    created_at: datetime
+    updated_at: datetime
+    user: str
+    job: FakeJob | None  # None: made through the API, no job ran it
+
+
+@dataclass
+class FakeIssue:
+    id: int  # instance-wide
+    iid: int  # per project
+    title: str
+    description: str | None
+    issue_type: Literal["issue", "incident"]
+    state: Literal["opened", "closed"]
+    labels: list[str]
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    confidential: bool
+
+
+def blob_sha(content: str) -> str:
+    """Git's object id of a file with this content, as GitLab reports it."""
+    data = content.encode()
+    header = f"blob {len(data)}\0".encode()
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
 @dataclass
 class FakeProject:
     world: GitLabWorld = field(repr=False)
@@ -141,12 +251,20 @@ class FakeProject:
     archived: bool = False
     merge_requests_enabled: bool = True
     empty: bool = False  # no commits pushed yet (the fake lists only the commits added)
+    jobs_enabled: bool = True  # CI/CD
+    issues_enabled: bool = True
+    environments_enabled: bool = True
     created_at: datetime = START
     last_activity_at: datetime = START
     merge_requests: list[FakeMergeRequest] = field(default_factory=list)
     commits: list[FakeCommit] = field(default_factory=list)
     tags: list[FakeTag] = field(default_factory=list)
     releases: list[FakeRelease] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # the default branch's files: content
+    environments: list[FakeEnvironment] = field(default_factory=list)
+    pipelines: list[FakePipeline] = field(default_factory=list)
+    deployments: list[FakeDeployment] = field(default_factory=list)
+    issues: list[FakeIssue] = field(default_factory=list)
 
     @property
     def path_with_namespace(self) -> str:
@@ -173,6 +291,7 @@ class FakeProject:
         milestone: str | None = None,
         assignees: Iterable[str] = (),
         reviewers: Iterable[str] = (),
+        files: Iterable[str | tuple[str, str]] = (),
     ) -> FakeMergeRequest:
         """A merge request; times default to the world clock. A squashed merge has no
         merge commit on a fast-forward project, only a squash commit."""
@@ -212,6 +331,7 @@ class FakeProject:
             reviewers=list(reviewers),
             merged_by=(author or self.world.viewer) if merged else None,
         )
+        request.changes = changes_of(files)
         self.merge_requests.append(request)
         return request
 
@@ -222,6 +342,7 @@ class FakeProject:
         author_name: str | None = None,
         authored_at: datetime | None = None,
         committed_at: datetime | None = None,
+        changes: Iterable[FakeChange] = (),
     ) -> FakeCommit:
         """A commit on the default branch."""
         authored = authored_at or self.world.tick()
@@ -235,6 +356,7 @@ class FakeProject:
             committer_name=name,
             committed_at=committed_at or authored,
             parents=[self.commits[-1].sha] if self.commits else [],
+            changes=list(changes),
         )
         self.commits.append(commit)
         return commit
@@ -279,6 +401,205 @@ class FakeProject:
         self.releases.append(release)
         return release
 
+    # -- files, deployments, pipelines, incidents ---------------------------------------
+
+    def add_file(
+        self, path: str, content: str, *, message: str | None = None, author_name: str | None = None
+    ) -> FakeCommit:
+        """Write a file on the default branch in a commit of its own."""
+        change = FakeChange(path, path, new_file=path not in self.files, content=content)
+        commit = self.add_commit(
+            message or f"Add {path}", author_name=author_name, changes=[change]
+        )
+        self.files[path] = content
+        return commit
+
+    def add_merge_commit(self, request: FakeMergeRequest) -> FakeCommit:
+        """Put a merged request's merge (or squash) commit on the default branch."""
+        sha = request.merge_commit_sha or request.squash_commit_sha
+        assert request.merged_at is not None and sha is not None, "merge the request first"
+        name = self.world.users[request.author.lower()].name
+        commit = FakeCommit(
+            sha=sha,
+            message=(
+                f"Merge branch '{request.source_branch}' into '{request.target_branch}'\n\n"
+                f"{request.title}\n\nSee merge request "
+                f"{self.path_with_namespace}!{request.iid}"
+            ),
+            author_name=name,
+            author_email=f"{name.lower().replace(' ', '.')}@example.com",
+            authored_at=request.merged_at,
+            committer_name=name,
+            committed_at=request.merged_at,
+            parents=[self.commits[-1].sha] if self.commits else [],
+            changes=list(request.changes),
+        )
+        self.commits.append(commit)
+        return commit
+
+    def add_pipeline(
+        self,
+        ref: str | None = None,
+        *,
+        jobs: Iterable[tuple[str, str]] = (("build", "build"), ("test", "test")),
+        status: PipelineStatus = "success",
+        user: str | None = None,
+        source: str = "push",
+    ) -> FakePipeline:
+        """A pipeline on ``ref`` (a tag or the default branch) with (name, stage) jobs, each
+        ending with ``status``; it runs on the tag's commit or the newest commit."""
+        branch = self.default_branch or "main"
+        tagged = next((t for t in self.tags if t.name == ref), None)
+        commit = (
+            tagged.commit
+            if tagged is not None
+            else (self.commits[-1] if self.commits else self.add_commit("Initial commit"))
+        )
+        created = self.world.tick()
+        pipeline = FakePipeline(
+            id=self.world.next_id("pipeline") + 1000,
+            iid=len(self.pipelines) + 1,
+            ref=ref or branch,
+            tag=tagged is not None,
+            commit=commit,
+            status=status,
+            source=source,
+            created_at=created,
+            updated_at=created,
+            user=user or self.world.viewer,
+        )
+        for name, stage in jobs:
+            self.add_job(pipeline, name, stage=stage, status=status)
+        self.pipelines.append(pipeline)
+        return pipeline
+
+    def add_job(
+        self,
+        pipeline: FakePipeline,
+        name: str,
+        *,
+        stage: str = "deploy",
+        status: PipelineStatus = "success",
+    ) -> FakeJob:
+        """A job of ``pipeline``, finished a few minutes after it started (unless running)."""
+        started = pipeline.created_at + timedelta(minutes=2 * (len(pipeline.jobs) + 1))
+        done = status in ("success", "failed", "canceled")
+        job = FakeJob(
+            id=self.world.next_id("job") + 5000,
+            name=name,
+            stage=stage,
+            status=status,
+            created_at=pipeline.created_at,
+            started_at=started if status != "manual" else None,
+            finished_at=started + timedelta(minutes=3) if done else None,
+            pipeline=pipeline,
+            user=pipeline.user,
+        )
+        pipeline.jobs.append(job)
+        pipeline.updated_at = max(pipeline.updated_at, job.finished_at or job.created_at)
+        return job
+
+    def environment(self, name: str, *, external_url: str | None = None) -> FakeEnvironment:
+        """The environment called ``name``, created on first use."""
+        found = next((e for e in self.environments if e.name == name), None)
+        if found is None:
+            tier = "production" if name.startswith("prod") else "staging"
+            if name.startswith("review/"):
+                tier = "development"
+            found = FakeEnvironment(
+                id=self.world.next_id("environment"),
+                name=name,
+                external_url=external_url,
+                tier=tier,
+                created_at=self.world.tick(),
+            )
+            self.environments.append(found)
+        return found
+
+    def add_deployment(
+        self,
+        environment: str,
+        *,
+        ref: str | None = None,
+        status: DeploymentStatus = "success",
+        job_name: str | None = None,
+        pipeline: FakePipeline | None = None,
+        user: str | None = None,
+        with_job: bool = True,
+    ) -> FakeDeployment:
+        """A deployment of ``ref`` (a tag or branch) to ``environment``, run by a deploy job
+        in ``pipeline`` (a new pipeline on ``ref`` when not given)."""
+        place = self.environment(environment)
+        job: FakeJob | None = None
+        if with_job:
+            job_status: PipelineStatus = (
+                "success" if status == "success" else "failed" if status == "failed" else "running"
+            )
+            if pipeline is None:
+                pipeline = self.add_pipeline(ref, jobs=[("build", "build")], user=user)
+            job = self.add_job(
+                pipeline, job_name or f"deploy-{place.slug}", stage="deploy", status=job_status
+            )
+            commit = pipeline.commit
+            ref = pipeline.ref
+        else:
+            tagged = next((t for t in self.tags if t.name == ref), None)
+            commit = tagged.commit if tagged else self.commits[-1]
+            ref = ref or self.default_branch or "main"
+        created = job.created_at if job is not None else self.world.tick()
+        finished = job.finished_at if job is not None else None
+        deployment = FakeDeployment(
+            id=self.world.next_id("deployment") + 200,
+            iid=len(self.deployments) + 1,
+            environment=place,
+            ref=ref,
+            sha=commit.sha,
+            status=status,
+            created_at=created,
+            updated_at=finished or self.world.tick(),
+            user=user or self.world.viewer,
+            job=job,
+        )
+        self.deployments.append(deployment)
+        return deployment
+
+    def add_issue(
+        self,
+        title: str,
+        *,
+        description: str | None = "",
+        issue_type: Literal["issue", "incident"] = "issue",
+        state: Literal["opened", "closed"] = "opened",
+        labels: Iterable[str] = (),
+        author: str | None = None,
+        created_at: datetime | None = None,
+        resolved_after: timedelta = timedelta(hours=2),
+        confidential: bool = False,
+    ) -> FakeIssue:
+        """An issue (or, with ``issue_type="incident"``, an incident); a closed one was
+        closed ``resolved_after`` its creation."""
+        created = created_at or self.world.tick()
+        closed = created + resolved_after if state == "closed" else None
+        issue = FakeIssue(
+            id=self.world.next_id("issue"),
+            iid=len(self.issues) + 1,
+            title=title,
+            description=description,
+            issue_type=issue_type,
+            state=state,
+            labels=list(labels),
+            author=author or self.world.viewer,
+            created_at=created,
+            updated_at=closed or created,
+            closed_at=closed,
+            confidential=confidential,
+        )
+        self.issues.append(issue)
+        return issue
+
+    def add_incident(self, title: str, **settings: Any) -> FakeIssue:
+        return self.add_issue(title, issue_type="incident", **settings)
+
 
 class GitLabWorld:
     """Users, groups and projects; ``viewer`` is the username the fake's token belongs to."""
@@ -296,6 +617,10 @@ class GitLabWorld:
         """The world clock: one hour later on every call."""
         self._clock += timedelta(hours=1)
         return self._clock
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the world clock on, as if time passed between two nights."""
+        self._clock += delta
 
     @property
     def now(self) -> datetime:
