@@ -1,0 +1,97 @@
+"""The changed files of pull requests and commits on GitHub, for the changes that need them.
+
+A change's paths can decide its category (``helm/`` is deployment evidence), but
+asking for them costs requests per change, so only candidates are asked about
+(``collector.classify.needs_changed_files``: shown items the owner gave no
+category, or a commit with an ``Evidence:`` trailer and no category), and a
+stored list is reused while the pull request's ``updated_at`` is unchanged (a
+commit never changes). Cost: one request per hundred files of a pull request
+(``/pulls/{n}/files``, at most 30 pages, GitHub's own limit of 3000 files), one
+per commit (``/commits/{sha}``, its ``files``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote, urlencode
+
+from github import GithubException
+
+from collector import github_signal_mapping as signal_mapping
+from collector.classify import Policy, needs_changed_files
+from collector.github_signals import Get, NextUrl
+from collector.records import Commit, Item, Kind, MergeRequest, Repository
+from collector.signals import (
+    MAX_CHANGED_FILES,
+    Change,
+    Recall,
+    changed_paths,
+    reusable_files,
+    with_files,
+)
+
+MAX_FILE_PAGES = 30  # GitHub lists at most 3000 files of a pull request
+
+
+class GitHubChangedFiles:
+    """Adds ``changed_files`` to the pull requests and commits of one GitHub source."""
+
+    def __init__(self, get: Get, next_url: NextUrl, policy: Policy, recall: Recall) -> None:
+        self._get = get
+        self._next_url = next_url
+        self._policy = policy
+        self._recall = recall
+
+    def with_changed_files(
+        self, kind: Kind, repository: Repository, records: Sequence[Item]
+    ) -> tuple[Item, ...]:
+        """One page's changes, with their file lists where stored or wanted."""
+        if kind not in (Kind.MERGE_REQUEST, Kind.COMMIT) or not records:
+            return tuple(records)
+        stored = self._recall.stored_items(repository.ref, kind, [r.key for r in records])
+        result: list[Item] = []
+        for record in records:
+            if not isinstance(record, MergeRequest | Commit):
+                result.append(record)
+                continue
+            before = stored.get(record.key)
+            cached = reusable_files(before, record)
+            if cached is not None:
+                truncated = before is not None and before.extra.get("changed_files_truncated")
+                result.append(with_files(record, cached, truncated=truncated is True))
+            elif needs_changed_files(record, self._policy):
+                result.append(self._fetch(repository, record))
+            else:
+                result.append(record)
+        return tuple(result)
+
+    def _fetch(self, repository: Repository, change: Change) -> Item:
+        owner, _, name = repository.ref.path.partition("/")
+        base = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+        try:
+            if isinstance(change, MergeRequest):
+                files, truncated = self._pull_files(f"{base}/pulls/{change.number}/files")
+            else:
+                data = self._get(f"{base}/commits/{quote(change.sha, safe='')}", None).data
+                entries = data.get("files") if isinstance(data, Mapping) else None
+                pairs = signal_mapping.file_pairs(entries if isinstance(entries, list) else [])
+                files, truncated = changed_paths(pairs)
+        except GithubException as exc:
+            if exc.status in (403, 404, 422):  # gone, hidden, or too big for GitHub to diff
+                return change  # classified without its paths
+            raise
+        return with_files(change, files, truncated=truncated)
+
+    def _pull_files(self, first_url: str) -> tuple[list[str], bool]:
+        pairs: list[tuple[object, object]] = []
+        url: str | None = f"{first_url}?{urlencode({'per_page': 100})}"
+        pages = 0
+        while url is not None and pages < MAX_FILE_PAGES and len(pairs) < MAX_CHANGED_FILES:
+            answer = self._get(url, None)
+            pages += 1
+            pairs.extend(
+                signal_mapping.file_pairs(answer.data if isinstance(answer.data, list) else [])
+            )
+            url = self._next_url(answer.headers, url)
+        files, truncated = changed_paths(pairs)
+        return files, truncated or url is not None
