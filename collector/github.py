@@ -3,97 +3,142 @@
 List endpoints are read through PyGithub's public requester rather than its
 ``PaginatedList``: one call per page, the ``Link`` header followed by hand.
 That keeps every request visible, so we can count them, read the rate-limit
-headers of each response and (later) send conditional requests and stop at a
-cursor. Raw JSON is mapped straight into records (``collector.github_mapping``);
-no PyGithub object is built, so nothing can trigger a lazy per-item request.
+headers of each response, send conditional requests and stop at a cursor
+(``collector.github_requests`` sends them; ``collector.github_sync`` decides
+what an incremental run reads). Raw JSON is mapped straight into records
+(``collector.github_mapping``); no PyGithub object is built, so nothing can
+trigger a lazy per-item request. Deployments, deploy workflow runs, incidents
+and decision records are read by ``collector.github_signals``, the changed
+files of candidate changes by ``collector.github_changed_files``.
 """
 
 from __future__ import annotations
 
 import math
+import random as random_module
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-import requests
-from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github import Auth, Github, GithubException
 from pydantic import ValidationError
 
 from collector import github_mapping as mapping
+from collector import github_sync
+from collector.github_changed_files import GitHubChangedFiles
+from collector.github_requests import (
+    Answer,
+    GitHubRequests,
+    Limits,
+    RequestFailed,
+    error_message,
+    short,
+)
+from collector.github_signals import SIGNAL_KINDS, GitHubSignals
+from collector.incremental import Cursor, SyncPage, SyncState, Validators
+from collector.passes import Fetched
 from collector.records import Item, Kind, RepoRef, Repository
+from collector.signals import NothingStored, Recall, SignalSettings
 from collector.sources import RepositoryUnavailable, RequestStats
 from config.models import GitHubSource
 from evidence.errors import SourceError
 
 PAGE_SIZE = 100
 USER_AGENT = "evidence-ledger"
-# GitHub asks for at least a minute before retrying after a secondary rate limit.
-SECONDARY_RATE_WAIT = 60.0
-# Exponential backoff between retries of server errors and dropped connections: 0s, 1s, 2s, ...
-RETRY_BACKOFF = 0.5
-# Statuses that make one repository unreadable without saying anything about the others.
+# Statuses that make one repository unreadable without saying anything about the others;
+# the first three say it is gone for us (its items stop being shown).
 REPOSITORY_GONE = {
-    403: "access refused (403)",
     404: "not found (404): deleted, renamed or no longer visible to the token",
-    409: "conflict (409)",
+    410: "gone (410)",
     451: "unavailable for legal reasons (451)",
 }
+REPOSITORY_REFUSED = {403: "access refused (403)", 409: "conflict (409)"}
 
 _LINK = re.compile(r'<(?P<url>[^>]*)>\s*;\s*rel="(?P<rel>[^"]*)"')
-_RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")  # urllib3's wording
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 Json = Mapping[str, Any]
+ToItem = Callable[[Json], Item]
 
 
 class GitHubForge:
     """One configured GitHub (or GitHub Enterprise Server) account set."""
 
-    kinds: Sequence[Kind] = (Kind.MERGE_REQUEST, Kind.COMMIT, Kind.RELEASE, Kind.TAG)
+    kinds: Sequence[Kind] = (
+        Kind.MERGE_REQUEST,
+        Kind.COMMIT,
+        Kind.RELEASE,
+        Kind.TAG,
+        *SIGNAL_KINDS,  # deployments, deploy workflow runs, incidents, decision records
+    )
 
     def __init__(
         self,
         config: GitHubSource,
         token: str,
         *,
-        timeout: float = 30.0,
-        retries: int = 3,
-        max_rate_limit_wait: float = 60.0,
+        limits: Limits | None = None,
+        sleep: Callable[[float], None] | None = None,
+        wall_clock: Callable[[], float] | None = None,
+        random: Callable[[], float] | None = None,
+        signals: SignalSettings | None = None,
+        recall: Recall | None = None,
     ) -> None:
-        """``max_rate_limit_wait``: longest sleep for a rate limit to reset; beyond it we stop."""
+        """``sleep``, ``wall_clock`` and ``random`` replace the real ones in tests.
+
+        ``signals``: the owner's choices that decide what to fetch (ADR folders, deploy
+        workflow globs, incident labels, which changes need their files); ``recall``:
+        what the store holds, so that unchanged things are not fetched again.
+        """
         self.name = config.source_name
         self.warnings: list[str] = []
         self._config = config
         self._stats = RequestStats()
-        self._timeout = timeout
-        self._retries = retries
-        # Until one request has succeeded, a 403 says the token itself is refused.
-        self._answered = False
+        limits = limits or Limits()
+        self._listing_complete = False
+        self._unreadable = False  # a listed repository could not be mapped
         if not token:
             raise SourceError(self.name, f"{config.token_env} is empty; export a GitHub token")
         self._github = Github(
             base_url=config.api_url,
             auth=Auth.Token(token),
             per_page=PAGE_SIZE,
-            timeout=math.ceil(timeout),
+            timeout=max(1, math.ceil(limits.timeout)),
             user_agent=USER_AGENT,
-            retry=GithubRetry(
-                total=retries,
-                backoff_factor=RETRY_BACKOFF,
-                secondary_rate_wait=SECONDARY_RATE_WAIT,
-                # Without a cap, an exhausted primary limit sleeps until it resets
-                # (up to an hour); past the cap PyGithub raises and we stop cleanly.
-                max_rate_limit_wait=max_rate_limit_wait,
-            ),
+            # Retries, backoff and rate-limit waits are ours (collector.github_requests).
+            retry=None,
             # Read-only and strictly serial, which is what GitHub asks of clients;
             # PyGithub's default 0.25 s pause between reads buys nothing on top.
             seconds_between_requests=None,
         )
+        self._requests = GitHubRequests(
+            self._github.requester,
+            source=self.name,
+            host=config.host,
+            token_env=config.token_env,
+            limits=limits,
+            stats=self._stats,
+            sleep=sleep or time.sleep,
+            wall_clock=wall_clock or time.time,
+            random=random or random_module.random,
+        )
         api = urlsplit(config.api_url)
         self._api_scheme, self._api_netloc = api.scheme, api.netloc
         self._api_prefix = api.path.rstrip("/")
+        settings, stored = signals or SignalSettings(), recall or NothingStored()
+        self._signals = GitHubSignals(
+            self._get_conditional,
+            self._next_url,
+            settings,
+            stored,
+            warnings=self.warnings,
+            host=config.host,
+        )
+        self._changed_files = GitHubChangedFiles(
+            self._get_conditional, self._next_url, settings.policy, stored
+        )
 
     # -- the ForgeSource interface ------------------------------------------------
 
@@ -105,56 +150,110 @@ class GitHubForge:
         self._github.close()
 
     def repositories(self) -> Iterator[Repository]:
+        return self.repositories_since({})
+
+    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
+        """Every item of one kind, page by page, without any incremental state."""
+        if kind in SIGNAL_KINDS:
+            blank = SyncState(cursor=Cursor(), memos={}, now=datetime.now(UTC))
+            for signal_page in self._signal_pages(repository, kind, blank):
+                if signal_page.items:
+                    yield signal_page.items
+            return
+        url, to_item = self._item_endpoint(kind, repository)
+        try:
+            for page in self._pages(url):
+                records = self._map_page(page, to_item, repository, kind)
+                if records:
+                    yield records
+        except GithubException as exc:
+            if exc.status == 409 and kind is Kind.COMMIT:
+                return  # an empty repository has no commits to list, and that is fine
+            raise self._unavailable(repository, exc, url) from None
+        except RequestFailed as exc:
+            raise self._failed(repository, exc) from None
+
+    # -- the IncrementalSource interface -------------------------------------------
+
+    @property
+    def listing_complete(self) -> bool:
+        return self._listing_complete
+
+    def repositories_since(self, known: Mapping[RepoRef, Repository]) -> Iterator[Repository]:
+        """Repositories in scope; languages are reused from ``known`` when nothing was pushed."""
+        try:
+            yield from self._listed(known)
+        except RequestFailed as exc:
+            raise self._cannot_reach(exc) from None
+
+    def _listed(self, known: Mapping[RepoRef, Repository]) -> Iterator[Repository]:
+        self._listing_complete = self._unreadable = False
+        complete = True
         seen: set[str] = set()
         for scope, path, params in self._listing_scopes():
             try:
-                for page in self._pages(path, params):
+                for page in self._pages(_with_query(path, params)):
                     for raw in page:
-                        repository = self._keep(raw, seen, scope)
+                        repository = self._keep(raw, seen, scope, known)
                         if repository is not None:
                             yield repository
             except GithubException as exc:
                 self._scope_failed(scope, exc, path)
+                complete = False
         for full_name in self._config.repos:
             if full_name.lower() in seen:
                 continue  # already listed through a user or org: no need to ask again
             scope = f"repo {full_name}"
             path = "/repos/" + "/".join(quote(part, safe="") for part in full_name.split("/"))
             try:
-                _, raw = self._get(path)
+                raw = self._get(path).data
             except GithubException as exc:
+                # A repository named in the config that is gone is simply not listed.
+                complete = complete and exc.status in (404, 410, 451)
                 self._scope_failed(scope, exc, path)
                 continue
             if not isinstance(raw, Mapping):
                 self.warnings.append(f"{scope}: unexpected answer from {self._host}; skipped")
+                complete = False
                 continue
-            repository = self._keep(raw, seen, scope)
+            repository = self._keep(raw, seen, scope, known)
             if repository is not None:
                 yield repository
+        # A repository skipped for unexpected data is not gone: flag nothing this time.
+        self._listing_complete = complete and not self._unreadable
 
-    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
-        owner, _, name = repository.ref.path.partition("/")
-        base = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
-        ref = repository.ref
-        path, params, to_item = self._item_endpoint(kind, base, repository)
+    def sync_items(
+        self, repository: Repository, kind: Kind, state: SyncState
+    ) -> Iterator[SyncPage]:
+        """The pages to commit for one (repository, kind): only what changed since ``state``."""
+        if kind in SIGNAL_KINDS:
+            yield from self._signal_pages(repository, kind, state)
+            return
+        url, to_item = self._item_endpoint(kind, repository)
+
+        def fetch(page_url: str, validators: Validators | None) -> Fetched:
+            answer = self._get(page_url, validators=validators)
+            if answer.not_modified:
+                return Fetched(page_url, None, None, None)
+            if not isinstance(answer.data, list):
+                raise SourceError(self.name, f"{page_url} on {self._host} did not answer a list")
+            raw = [entry for entry in answer.data if isinstance(entry, Mapping)]
+            return Fetched(
+                page_url,
+                self._map_page(raw, to_item, repository, kind),
+                self._next_url(answer.headers, page_url),
+                Validators.from_headers(answer.headers),
+            )
+
         try:
-            for page in self._pages(path, params):
-                try:
-                    records = [to_item(raw) for raw in page]
-                except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
-                    reason = f"unexpected {kind.value} data from {self._host}: {_short(exc)}"
-                    raise RepositoryUnavailable(ref.path, reason) from None
-                if records:
-                    yield records
+            yield from github_sync.pages(fetch, url, repository, kind, state, page_size=PAGE_SIZE)
         except GithubException as exc:
             if exc.status == 409 and kind is Kind.COMMIT:
-                return  # an empty repository has no commits to list, and that is fine
-            if exc.status in REPOSITORY_GONE:
-                reason = REPOSITORY_GONE[exc.status]
-                if exc.status in (403, 409):
-                    reason = f"{reason}: {_message(exc)}"
-                raise RepositoryUnavailable(ref.path, reason) from None
-            raise self._unexpected(exc, path) from None
+                yield github_sync.empty_repository(repository, state)
+                return
+            raise self._unavailable(repository, exc, url) from None
+        except RequestFailed as exc:
+            raise self._failed(repository, exc) from None
 
     # -- scopes and repositories ----------------------------------------------------
 
@@ -177,7 +276,7 @@ class GitHubForge:
     def _viewer_login(self) -> str | None:
         """Login the token belongs to, or None when GitHub will not say (app tokens)."""
         try:
-            _, data = self._get("/user", token_check=False)
+            data = self._get("/user", token_check=False).data
         except GithubException as exc:
             self.warnings.append(
                 f"could not tell which user the token in {self._config.token_env} belongs to "
@@ -187,7 +286,9 @@ class GitHubForge:
         found = mapping.text(data, "login") if isinstance(data, Mapping) else ""
         return found or None
 
-    def _keep(self, raw: Json, seen: set[str], scope: str) -> Repository | None:
+    def _keep(
+        self, raw: Json, seen: set[str], scope: str, known: Mapping[RepoRef, Repository]
+    ) -> Repository | None:
         """Map a listed repository if the policy keeps it and no other scope did."""
         full_name = mapping.text(raw, "full_name")
         if not full_name or full_name.lower() in seen:
@@ -204,23 +305,32 @@ class GitHubForge:
             return None
         if raw.get("archived") and not config.include_archived:
             return None
-        languages = self._languages(full_name)
         try:
+            languages = self._languages(raw, full_name, known)
             return mapping.repository(raw, host=config.host, source=self.name, languages=languages)
         except (ValidationError, TypeError, ValueError) as exc:
+            self._unreadable = True
             self.warnings.append(
-                f"{scope}: repository {full_name} has unexpected data ({_short(exc)}); skipped"
+                f"{scope}: repository {full_name} has unexpected data ({short(exc)}); skipped"
             )
             return None
 
-    def _languages(self, full_name: str) -> dict[str, int]:
-        # The repository lists carry only the main language, not the breakdown.
+    def _languages(
+        self, raw: Json, full_name: str, known: Mapping[RepoRef, Repository]
+    ) -> dict[str, int]:
+        # The repository lists carry only the main language, not the breakdown. The
+        # breakdown is computed from the default branch, which only a push changes:
+        # when pushed_at did not move, the stored breakdown is still the right one.
+        stored = known.get(RepoRef(forge="github", host=self._config.host, path=full_name))
+        pushed_at = mapping.parse_datetime(raw.get("pushed_at"))
+        if stored is not None and pushed_at is not None and stored.pushed_at == pushed_at:
+            return dict(stored.languages)
         owner, _, name = full_name.partition("/")
         path = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/languages"
         try:
-            _, data = self._get(path)
+            data = self._get(path).data
         except GithubException as exc:
-            if exc.status not in REPOSITORY_GONE:
+            if exc.status not in REPOSITORY_GONE and exc.status not in REPOSITORY_REFUSED:
                 raise self._unexpected(exc, path) from None
             self.warnings.append(
                 f"repo {full_name}: languages unavailable ({exc.status}); collected without them"
@@ -238,54 +348,92 @@ class GitHubForge:
             )
         elif exc.status in (403, 451):
             self.warnings.append(
-                f"{scope}: access refused on {self._host} ({exc.status}: {_message(exc)}); "
-                f"check the token's access to it (SSO authorisation, IP allow list)"
+                f"{scope}: access refused on {self._host} ({exc.status}: "
+                f"{error_message(_error_body(exc))}); check the token's access to it "
+                "(SSO authorisation, IP allow list)"
             )
         else:
             raise self._unexpected(exc, path) from None
 
     # -- items --------------------------------------------------------------------------
 
-    def _item_endpoint(
-        self, kind: Kind, base: str, repository: Repository
-    ) -> tuple[str, dict[str, str], Callable[[Json], Item]]:
+    def _item_endpoint(self, kind: Kind, repository: Repository) -> tuple[str, ToItem]:
+        """The first page's URL (relative, with its query) and the mapping of one entry."""
         ref: RepoRef = repository.ref
+        owner, _, name = ref.path.partition("/")
+        base = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
         if kind is Kind.MERGE_REQUEST:
             params = {"state": "all", "sort": "updated", "direction": "desc"}
-            return f"{base}/pulls", params, lambda raw: mapping.merge_request(raw, ref)
+            return _with_query(f"{base}/pulls", params), lambda raw: mapping.merge_request(raw, ref)
         if kind is Kind.COMMIT:
             params = {"sha": repository.default_branch}
-            return f"{base}/commits", params, lambda raw: mapping.commit(raw, ref)
+            return _with_query(f"{base}/commits", params), lambda raw: mapping.commit(raw, ref)
         if kind is Kind.RELEASE:
-            return f"{base}/releases", {}, lambda raw: mapping.release(raw, ref)
+            return _with_query(f"{base}/releases", {}), lambda raw: mapping.release(raw, ref)
         if kind is Kind.TAG:
-            return f"{base}/tags", {}, lambda raw: mapping.tag(raw, repository)
+            return _with_query(f"{base}/tags", {}), lambda raw: mapping.tag(raw, repository)
         raise ValueError(f"the GitHub source does not collect {kind}")
+
+    def _map_page(
+        self, page: Sequence[Json], to_item: ToItem, repository: Repository, kind: Kind
+    ) -> tuple[Item, ...]:
+        try:
+            records = tuple(to_item(raw) for raw in page)
+        except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
+            reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
+            raise RepositoryUnavailable(repository.ref.path, reason) from None
+        # Candidates among the changes get their changed files (cached while unchanged).
+        return self._changed_files.with_changed_files(kind, repository, records)
+
+    def _signal_pages(
+        self, repository: Repository, kind: Kind, state: SyncState
+    ) -> Iterator[SyncPage]:
+        try:
+            yield from self._signals.pages(repository, kind, state)
+        except GithubException as exc:
+            raise self._unavailable(repository, exc, f"/repos/{repository.ref.path}") from None
+        except RequestFailed as exc:
+            raise self._failed(repository, exc) from None
+
+    def _unavailable(
+        self, repository: Repository, exc: GithubException, url: str
+    ) -> RepositoryUnavailable | SourceError:
+        path = repository.ref.path
+        if exc.status in REPOSITORY_GONE:
+            return RepositoryUnavailable(path, REPOSITORY_GONE[exc.status], gone=True)
+        if exc.status in REPOSITORY_REFUSED:
+            reason = f"{REPOSITORY_REFUSED[exc.status]}: {error_message(_error_body(exc))}"
+            return RepositoryUnavailable(path, reason)
+        return self._unexpected(exc, url)
+
+    def _failed(self, repository: Repository, exc: RequestFailed) -> Exception:
+        if exc.unreachable:
+            return self._cannot_reach(exc)
+        return RepositoryUnavailable(repository.ref.path, f"{self._host} {exc.problem}")
 
     # -- requests -------------------------------------------------------------------------
 
-    def _pages(self, path: str, params: Mapping[str, str]) -> Iterator[list[Json]]:
+    def _pages(self, first_url: str) -> Iterator[list[Json]]:
         """Each page of a list endpoint, following ``Link: rel="next"``."""
-        url: str | None = path
-        query: dict[str, str] | None = {**params, "per_page": str(PAGE_SIZE)}
+        url: str | None = first_url
         followed: set[str] = set()
         while url is not None:
-            headers, data = self._get(url, query)
-            if not isinstance(data, list):
-                raise SourceError(self.name, f"{path} on {self._host} did not answer a list")
-            yield [entry for entry in data if isinstance(entry, Mapping)]
-            url, query = self._next_url(headers, path), None
+            answer = self._get(url)
+            if not isinstance(answer.data, list):
+                raise SourceError(self.name, f"{first_url} on {self._host} did not answer a list")
+            yield [entry for entry in answer.data if isinstance(entry, Mapping)]
+            url = self._next_url(answer.headers, first_url)
             if url is not None:
                 if url in followed:  # a server that links back to a page already read
                     return
                 followed.add(url)
 
     def _next_url(self, headers: Mapping[str, str], path: str) -> str | None:
+        """The next page's URL relative to the API root, checked to stay on our API."""
         for match in _LINK.finditer(headers.get("link", "")):
             if "next" not in match["rel"].split():
                 continue
-            url = match["url"]
-            target = urlsplit(url)
+            target = urlsplit(match["url"])
             # The token goes wherever we follow; only ever follow to our own API.
             same_api = (
                 target.netloc == self._api_netloc
@@ -297,124 +445,42 @@ class GitHubForge:
                     self.name,
                     f"{path}: next-page link leads outside {self._config.api_url}; not followed",
                 )
-            return url
+            relative = target.path[len(self._api_prefix) :] or "/"
+            return f"{relative}?{target.query}" if target.query else relative
         return None
 
     def _get(
-        self, url: str, params: Mapping[str, str] | None = None, *, token_check: bool = True
-    ) -> tuple[Mapping[str, str], Any]:
-        """One GET; authentication, rate-limit and transport failures become SourceError.
+        self, url: str, *, validators: Validators | None = None, token_check: bool = True
+    ) -> Answer:
+        """One GET (see ``GitHubRequests.get`` for what it raises)."""
+        return self._requests.get(url, validators=validators, token_check=token_check)
 
-        Other HTTP errors are raised as PyGithub's ``GithubException`` for the
-        caller, who knows whether a 404 means a missing scope or a gone repository.
-        """
-        self._stats.requests += 1
-        requester = self._github.requester
-        try:
-            headers, data = requester.requestJsonAndCheck(
-                "GET", url, parameters=dict(params) if params else None
-            )
-        except RateLimitExceededException as exc:
-            headers = _lower(exc.headers)
-            self._note_rate(headers)
-            raise self._rate_limited(headers) from None
-        except GithubException as exc:
-            headers = _lower(exc.headers)
-            self._note_rate(headers)
-            if exc.status == 401:
-                raise SourceError(
-                    self.name,
-                    f"{self._host} rejected the token in {self._config.token_env} "
-                    f"(401 {_message(exc)}); create a new token with read access to the "
-                    f"repositories and export it as {self._config.token_env}",
-                ) from None
-            if exc.status in (403, 429) and headers.get("x-ratelimit-remaining") == "0":
-                raise self._rate_limited(headers) from None
-            if exc.status == 403 and token_check and not self._answered:
-                raise SourceError(
-                    self.name,
-                    f"{self._host} refused the token in {self._config.token_env} "
-                    f"(403: {_message(exc)}); check its scopes (read access to repositories) "
-                    f"and any SSO or IP allow list, then rerun",
-                ) from None
-            raise
-        except requests.exceptions.RequestException as exc:
-            raise SourceError(
-                self.name,
-                f"cannot reach {self._host} ({self._transport_problem(exc)}); check the "
-                f"network and api_url ({self._config.api_url}), then rerun",
-            ) from None
-        self._answered = True
-        self._note_rate(headers)
-        return headers, data
+    def _get_conditional(self, url: str, validators: Validators | None) -> Answer:
+        return self._requests.get(url, validators=validators)
 
-    def _note_rate(self, headers: Mapping[str, str]) -> None:
-        limit = _int(headers.get("x-ratelimit-limit"))
-        remaining = _int(headers.get("x-ratelimit-remaining"))
-        reset = _int(headers.get("x-ratelimit-reset"))
-        if limit is not None:
-            self._stats.rate_limit = limit
-        if remaining is not None:
-            self._stats.rate_remaining = remaining
-        if reset is not None:
-            self._stats.rate_reset = datetime.fromtimestamp(reset, UTC)
-
-    def _rate_limited(self, headers: Mapping[str, str]) -> SourceError:
-        if headers.get("x-ratelimit-remaining") != "0":
-            return SourceError(
-                self.name, f"{self._host} secondary rate limit hit; rerun in a few minutes"
-            )
-        reset = _int(headers.get("x-ratelimit-reset"))
-        when = (
-            f"resets at {datetime.fromtimestamp(reset, UTC):%H:%M} UTC"
-            if reset is not None
-            else "resets within the hour"
+    def _cannot_reach(self, exc: RequestFailed) -> SourceError:
+        return SourceError(
+            self.name,
+            f"cannot reach {self._host} ({exc.problem}); check the network and api_url "
+            f"({self._config.api_url}), then rerun",
         )
-        return SourceError(self.name, f"rate limit exhausted, {when}; rerun after that")
 
     def _unexpected(self, exc: GithubException, path: str) -> SourceError:
         return SourceError(
-            self.name, f"unexpected answer {exc.status} from {self._host}{path}: {_message(exc)}"
+            self.name,
+            f"unexpected answer {exc.status} from {self._host}{path}: "
+            f"{error_message(_error_body(exc))}",
         )
-
-    def _transport_problem(self, exc: requests.exceptions.RequestException) -> str:
-        if isinstance(exc, requests.exceptions.Timeout):
-            return f"no answer within {self._timeout:g}s"
-        if isinstance(exc, requests.exceptions.RetryError):
-            status = _RETRIED_STATUS.search(str(exc))
-            answer = f"answered {status[1]}" if status else "failing"
-            return f"still {answer} after {self._retries} retries"
-        if isinstance(exc, requests.exceptions.SSLError):
-            return "TLS handshake failed"
-        if isinstance(exc, requests.exceptions.ConnectionError):
-            return "connection failed"
-        return type(exc).__name__
 
     @property
     def _host(self) -> str:
         return self._config.host
 
 
-def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
-    return {key.lower(): str(value) for key, value in (headers or {}).items()}
+def _with_query(path: str, params: Mapping[str, str]) -> str:
+    """A first page's URL: fixed parameter order, so the same list has the same memo key."""
+    return f"{path}?{urlencode({**params, 'per_page': str(PAGE_SIZE)})}"
 
 
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
-
-
-def _message(exc: GithubException) -> str:
-    """GitHub's own message for an error: hostile text, so one short line of it."""
-    data = exc.data
-    message = data.get("message") if isinstance(data, Mapping) else None
-    return _short(message if isinstance(message, str) and message else "no message")
-
-
-def _short(value: object, limit: int = 200) -> str:
-    line = _CONTROL.sub(" ", str(value)).strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def _error_body(exc: GithubException) -> Mapping[str, Any]:
+    return exc.data if isinstance(exc.data, Mapping) else {}

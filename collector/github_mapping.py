@@ -88,6 +88,7 @@ def repository(data: Json, *, host: str, source: str, languages: Mapping[str, in
     return Repository(
         ref=RepoRef(forge="github", host=host, path=text(data, "full_name")),
         source=source,
+        forge_id=str(data["id"]) if isinstance(data.get("id"), int) else None,
         description=text(data, "description"),
         url=text(data, "html_url"),
         default_branch=text(data, "default_branch") or "main",

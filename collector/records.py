@@ -66,14 +66,24 @@ DEFAULT_HOSTS = frozenset({"github.com", "gitlab.com"})
 class Repository(Record):
     ref: RepoRef
     source: str = Field(description="Name of the configured source that collected it")
+    forge_id: str | None = Field(
+        None, description="The forge's own id of the repository: it survives renames and moves"
+    )
     description: str = ""
     url: str
     default_branch: str = "main"
-    languages: dict[str, int] = Field(default_factory=dict, description="language -> bytes")
+    languages: dict[str, int] = Field(
+        default_factory=dict,
+        description="language -> weight: bytes on GitHub, hundredths of a percent on GitLab "
+        "(whose API gives only shares); compare within one repository",
+    )
     topics: tuple[str, ...] = ()
     stars: int = 0
     visibility: Visibility = Visibility.PUBLIC
     fork: bool = False
+    forked_from: str | None = Field(
+        None, description="Path of the repository this one is a fork of, when the forge says"
+    )
     archived: bool = False
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None

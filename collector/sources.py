@@ -3,6 +3,8 @@
 A forge module (``collector/github.py``, ``collector/gitlab.py``) maps its API
 into ``collector.records``; nothing forge-specific leaves it. The sync loop in
 ``collector/sync.py`` drives any ``ForgeSource`` the same way, page by page.
+A forge that can read only what changed also implements
+``collector.incremental.IncrementalSource`` (see there and ``collector.passes``).
 """
 
 from __future__ import annotations
@@ -13,25 +15,49 @@ from datetime import datetime
 from typing import Protocol
 
 from collector.records import Item, Kind, Repository
+from evidence.errors import SourceError
 
 
 @dataclass(slots=True)
 class RequestStats:
     """What a source cost, read from the forge's own response headers."""
 
-    requests: int = 0
+    requests: int = 0  # HTTP requests sent, retries included
     rate_limit: int | None = None
     rate_remaining: int | None = None
     rate_reset: datetime | None = None
+    not_modified: int = 0  # answered 304: the stored copy is current
+    rate_cost: int = 0  # answers that count against the rate limit (a 304 does not)
+    retries: int = 0  # requests repeated after a transient fault or a rate limit
+    waited: float = 0.0  # seconds slept for rate limits and backoff
 
 
 class RepositoryUnavailable(Exception):
-    """One repository could not be read (gone, blocked, empty); the rest of the source goes on."""
+    """One repository could not be read (gone, blocked, failing); the rest of the source goes on.
 
-    def __init__(self, repository: str, reason: str) -> None:
+    ``gone``: the forge says the repository does not exist for us any more
+    (deleted, renamed, access lost, taken down); its stored items are kept but
+    no longer shown. Otherwise the failure may pass and the items stay as they are.
+    """
+
+    def __init__(self, repository: str, reason: str, *, gone: bool = False) -> None:
         self.repository = repository
         self.reason = reason
+        self.gone = gone
         super().__init__(f"{repository}: {reason}")
+
+
+class RateLimitStop(SourceError):
+    """The rate-limit budget is spent and the reset is further away than we may wait.
+
+    Not a failure: everything committed so far is kept, the cursors say where
+    collection stopped, and the next run resumes there.
+    """
+
+    def __init__(self, source: str, message: str, *, resets_at: datetime | None) -> None:
+        self.detail = message
+        self.resets_at = resets_at
+        super().__init__(source, message)
 
 
 class ForgeSource(Protocol):

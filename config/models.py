@@ -10,21 +10,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from config.base import Model
+from config.rules import ClassifyConfig, OverrideConfig, RuleConfig
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 REPO_PATH = r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$"
-# forge:path, or forge:host/path for a self-managed instance
 # Environment variable names in capitals: a pasted token (ghp_..., glpat-...) never matches.
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
-REPO_SPEC = r"^(github|gitlab):[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$"
-
-
-class Model(BaseModel):
-    """Base of every config table: unknown keys are errors, values are read-only."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# forge:path, or forge:host/path for a self-managed instance (host may carry a port; a
+# GitLab path prefix reads as leading path segments, as in the RepoRef's string form).
+REPO_SPEC = r"^(github|gitlab):(?:[A-Za-z0-9.-]+:[0-9]+/)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$"
+# GitLab: a group's full path (subgroups separated by /), and a project as path or numeric id.
+GROUP_PATH = r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$"
+PROJECT_SPEC = r"^(?:[1-9][0-9]*|[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)$"
+# forge:username on github.com / gitlab.com, forge:host/username elsewhere (host may carry
+# a port and a path prefix: gitlab:example.com/gitlab/dana).
+ACCOUNT_SPEC = (
+    r"^(github|gitlab):(?:[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_.-]+)*/)?[A-Za-z0-9_.-]+$"
+)
 
 
 class SiteConfig(Model):
@@ -60,6 +68,13 @@ class StoreConfig(Model):
         description="SQLAlchemy URL of the store. SQLite paths are relative to the config "
         "file; use postgresql+psycopg://user@host/db for PostgreSQL. Keep it outside the "
         "output folder, which is published.",
+    )
+    url_env: str = Field(
+        "",
+        description="Name of an environment variable holding the store URL instead of `url`, "
+        "so a database password stays out of this file (e.g. EVIDENCE_STORE_URL from a "
+        "Kubernetes Secret).",
+        pattern=r"^$|^[A-Z_][A-Z0-9_]*$",
     )
 
     @field_validator("url")
@@ -112,6 +127,12 @@ class GitHubSource(Model):
         description="Collect private and internal repositories. Their items are "
         "rendered redacted (category, date, system, size only).",
     )
+    show_private: Literal["redacted", "full"] = Field(
+        "redacted",
+        description="How items of this source's private and internal repositories appear: "
+        "'redacted' (category, date, system, size) or 'full' (title, body, links and "
+        "repository name, as for public work). Only with include_private.",
+    )
     include_forks: bool = Field(False, description="Collect repositories that are forks.")
     include_archived: bool = Field(True, description="Collect archived repositories.")
 
@@ -139,7 +160,133 @@ class GitHubSource(Model):
         return self.name or self.host
 
 
-Source = GitHubSource
+def _project_id_as_text(value: object) -> object:
+    # TOML lets the owner write a numeric project id bare: projects = [4242].
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class GitLabSource(Model):
+    """A GitLab instance (gitlab.com or self-managed) to collect from."""
+
+    forge: Literal["gitlab"] = Field(description="Which forge this source reads.")
+    name: str = Field(
+        "",
+        description="Short unique name of this source, used in logs and the store "
+        "(default: the instance's host and path prefix).",
+        pattern=r"^$|^[a-z0-9][a-z0-9_.-]*$",
+    )
+    url: str = Field(
+        "https://gitlab.com",
+        description="The instance's web address, not its API: https://gitlab.com, or e.g. "
+        "https://git.example.com/gitlab for one served under a path prefix.",
+    )
+    token_env: str = Field(
+        "GITLAB_TOKEN",
+        description="Name of the environment variable holding a token with the read_api "
+        "scope. The token itself never goes in this file.",
+        pattern=ENV_NAME,
+    )
+    groups: tuple[Annotated[str, Field(pattern=GROUP_PATH)], ...] = Field(
+        (), description="Groups by full path (e.g. platform/infra); their subgroups are included."
+    )
+    users: tuple[str, ...] = Field((), description="Usernames whose personal projects are read.")
+    projects: tuple[
+        Annotated[str, BeforeValidator(_project_id_as_text), Field(pattern=PROJECT_SPEC)], ...
+    ] = Field((), description="Single projects by full path (group/name) or numeric id.")
+    include_internal: bool = Field(
+        False,
+        description="Collect internal projects (visible to every signed-in user of the "
+        "instance). Their items are rendered redacted.",
+    )
+    include_private: bool = Field(
+        False,
+        description="Collect private projects. Their items are rendered redacted "
+        "(category, date, system, size only).",
+    )
+    show_private: Literal["redacted", "full"] = Field(
+        "redacted",
+        description="How items of this source's private and internal projects appear: "
+        "'redacted' (category, date, system, size) or 'full' (as for public work). Only "
+        "with include_private or include_internal.",
+    )
+    include_forks: bool = Field(False, description="Collect projects that are forks.")
+    include_archived: bool = Field(True, description="Collect archived projects.")
+    ca_bundle: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities that sign the instance's TLS "
+        "certificate (relative to the config file), for an internal CA.",
+    )
+    verify_tls: bool = Field(
+        True,
+        description="Check the instance's TLS certificate. Turn off only for a test instance; "
+        "prefer ca_bundle.",
+    )
+    timeout: float = Field(
+        30.0, description="Seconds to wait for each answer before giving up.", gt=0, le=600
+    )
+    page_size: int = Field(
+        100, description="Items asked for per page (GitLab allows at most 100).", ge=1, le=100
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _instance_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("expected an http(s) URL such as https://gitlab.example.com")
+        value = value.rstrip("/")
+        if re.search(r"/api/v\d+$", value):
+            raise ValueError(f"give the instance's web address, without /api/v4 ({value!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GitLabSource:
+        if not (self.groups or self.users or self.projects):
+            raise ValueError("give at least one of groups, users or projects")
+        if self.ca_bundle is not None and not self.verify_tls:
+            raise ValueError("ca_bundle and verify_tls = false contradict each other; keep one")
+        return self
+
+    @property
+    def host(self) -> str:
+        """Host and path prefix the projects live under (git.example.com/gitlab)."""
+        return self.url.split("://", 1)[1]
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/v4"
+
+    @property
+    def source_name(self) -> str:
+        return self.name or self.host
+
+
+Source = Annotated[GitHubSource | GitLabSource, Field(discriminator="forge")]
+
+
+class IdentityConfig(Model):
+    """Your own accounts on each forge, so pages can tell your work from others'."""
+
+    accounts: tuple[Annotated[str, Field(pattern=ACCOUNT_SPEC)], ...] = Field(
+        (),
+        description="Your accounts as forge:username on github.com and gitlab.com, or "
+        "forge:host/username on GitHub Enterprise and self-managed GitLab (host as the "
+        "source's, path prefix included), e.g. ['github:dana-dev', "
+        "'gitlab:git.example.com/gitlab/dana.d']. Items they authored are shown as yours.",
+    )
+
+    def owns(self, forge: str, host: str, username: str) -> bool:
+        """Whether ``username`` on ``forge`` at ``host`` is one of the owner's accounts."""
+        return (forge, host.casefold(), username.casefold()) in self._parsed
+
+    @property
+    def _parsed(self) -> frozenset[tuple[str, str, str]]:
+        default_hosts = {"github": "github.com", "gitlab": "gitlab.com"}
+        parsed = set()
+        for account in self.accounts:
+            forge, _, rest = account.partition(":")
+            host, _, username = rest.rpartition("/")
+            parsed.add((forge, (host or default_hosts[forge]).casefold(), username.casefold()))
+        return frozenset(parsed)
 
 
 class TagsConfig(Model):
@@ -157,6 +304,18 @@ class SurfaceConfig(Model):
     """Which items appear individually on the pages besides the ones you tagged."""
 
     releases: bool = Field(True, description="Surface releases of public repositories.")
+    deployments: Literal["production", "all", "none"] = Field(
+        "production",
+        description="Surface successful deployments of public repositories: to production "
+        "environments only ([classify] production_environments), all, or none.",
+    )
+    incidents: Literal["resolved", "all", "none"] = Field(
+        "resolved",
+        description="Surface incidents of public repositories: resolved ones, all, or none.",
+    )
+    decisions: bool = Field(
+        True, description="Surface architecture decision records of public repositories."
+    )
 
 
 class SystemConfig(Model):
@@ -167,27 +326,111 @@ class SystemConfig(Model):
     status: str = Field("In production", description="Status label, e.g. 'In production'.")
     mission: str = Field("", description="What the system is for, one or two sentences.")
     repos: tuple[Annotated[str, Field(pattern=REPO_SPEC)], ...] = Field(
-        (), description="Repositories of this system as forge:owner/name."
+        (),
+        description="Repositories of this system as forge:owner/name, e.g. "
+        "'github:acme-corp/payments-api', 'gitlab:platform/infra/terraform', or with the host "
+        "of a self-managed instance: 'gitlab:git.example.com/gitlab/platform/infra'.",
+    )
+
+
+class ThemeConfig(Model):
+    """Your own templates and CSS on top of the built-in theme."""
+
+    templates: Path | None = Field(
+        None,
+        description="Folder of Jinja2 templates that override the built-in ones by file name "
+        "(relative to the config file). A template can extend the built-in one it replaces "
+        'with {% extends "default/<name>" %}.',
+    )
+    css: Path | None = Field(
+        None,
+        description="A CSS file (relative to the config file) published as theme.css and "
+        "linked after the built-in stylesheet on every page.",
+    )
+
+
+class CollectConfig(Model):
+    """How collection treats the forges' rate limits and faults."""
+
+    rate_limit_reserve: int = Field(
+        100,
+        description="Requests of the forge's hourly rate limit left untouched (for your other "
+        "tools). When only this many remain, collection waits for the reset, up to "
+        "max_rate_limit_wait, or stops cleanly and the next run resumes where it stopped.",
+        ge=0,
+    )
+    max_rate_limit_wait: int = Field(
+        900,
+        description="Longest wait in seconds for a rate limit to reset (or for a Retry-After); "
+        "a longer one stops the source cleanly instead, and the run exits partial (3).",
+        ge=0,
+        le=3600,
+    )
+    retries: int = Field(
+        3,
+        description="Retries of a request that failed transiently (5xx answer, timeout, "
+        "dropped connection, truncated answer), with exponential backoff and jitter.",
+        ge=0,
+        le=10,
+    )
+    timeout: int = Field(
+        30, description="Seconds to wait for each answer before retrying it.", ge=1, le=600
     )
 
 
 class ScheduleConfig(Model):
     """When the nightly rebuild runs."""
 
-    cron: str = Field("0 3 * * *", description="When `evidence schedule` rebuilds (cron).")
-    timezone: str = Field("UTC", description="Time zone of the cron expression (IANA name).")
+    cron: str = Field(
+        "0 3 * * *",
+        description="When `evidence schedule` rebuilds: a five-field cron expression "
+        "(minute hour day-of-month month day-of-week).",
+    )
+    timezone: str = Field(
+        "UTC", description="Time zone of the cron expression (IANA name, e.g. Europe/Madrid)."
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        try:  # with the parser the scheduler uses
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression ({exc}); e.g. '0 3 * * *' for 03:00") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'UTC' or 'Europe/Madrid'"
+            ) from None
+        return value
 
 
 class EvidenceConfig(Model):
     """The whole ``evidence.toml``."""
 
     site: SiteConfig
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     sources: tuple[Source, ...] = Field((), description="Forges to collect from.")
+    collect: CollectConfig = Field(default_factory=CollectConfig)
     tags: TagsConfig = Field(default_factory=TagsConfig)
     surface: SurfaceConfig = Field(default_factory=SurfaceConfig)
     systems: tuple[SystemConfig, ...] = Field((), description="Systems shown as dossiers.")
+    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
+    rules: tuple[RuleConfig, ...] = Field(
+        (), description="Your classification rules, applied in order before the built-in ones."
+    )
+    overrides: tuple[OverrideConfig, ...] = Field(
+        (), description="Pin, hide or recategorise single items by URL."
+    )
+    theme: ThemeConfig = Field(default_factory=ThemeConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
 
     @model_validator(mode="after")

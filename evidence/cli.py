@@ -6,9 +6,13 @@ Errors from the product become one line each on stderr and an exit code
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,14 +22,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from collector.shard import WHOLE, Shard
 from collector.store import Store
 from collector.sync import ProgressCallback
 from config.loader import LoadedConfig, load_config
-from evidence import __version__, logs, pipeline
+from evidence import __version__, logs, pipeline, run_status, runs
 from evidence.errors import EvidenceError
+from evidence.explain import explain as explain_item
+from evidence.schedule import ScheduleService, cron_trigger, next_fire_time
+from evidence.serve import make_server
+from evidence.stopping import StopFlag
 from renderer import RenderReport
 
 DEFAULT_CONFIG = "evidence.toml"
+log = logging.getLogger(__name__)
 
 
 class EvidenceGroup(click.Group):
@@ -38,7 +48,7 @@ class EvidenceGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             for line in exc.lines():
-                click.echo(f"error: {line}", err=True)
+                _problem(ctx, "error", line)
             ctx.exit(int(exc.exit_code))
 
 
@@ -55,12 +65,53 @@ class EvidenceGroup(click.Group):
 )
 @click.option("--verbose", "-v", is_flag=True, help="Log what each stage does.")
 @click.option("--debug", is_flag=True, help="Debug logs and full tracebacks.")
+@click.option(
+    "--log-format",
+    type=click.Choice(logs.LOG_FORMATS),
+    default="text",
+    envvar="EVIDENCE_LOG_FORMAT",
+    show_default=True,
+    help="Log lines for people, or JSON lines for log collectors (env EVIDENCE_LOG_FORMAT).",
+)
 @click.version_option(__version__, prog_name="evidence")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, verbose: bool, debug: bool) -> None:
-    """Evidence Ledger: turn your GitHub work into public, provable evidence pages."""
-    logs.configure(verbose=verbose, debug=debug)
-    ctx.obj = {"config_path": config_path, "debug": debug}
+def cli(ctx: click.Context, config_path: Path, verbose: bool, debug: bool, log_format: str) -> None:
+    """Evidence Ledger: turn your GitHub and GitLab work into public, provable evidence pages."""
+    logs.configure(
+        verbose=verbose, debug=debug, log_format="json" if log_format == "json" else "text"
+    )
+    # One run id for every line of this command (a scheduled build gets its own).
+    ctx.with_resource(logs.run_context())
+    ctx.obj = {"config_path": config_path, "debug": debug, "log_format": log_format}
+
+
+def _shard(_ctx: click.Context, _param: click.Parameter, value: str) -> Shard:
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+shard_option = click.option(
+    "--shard",
+    default=WHOLE.label,
+    callback=_shard,
+    metavar="I/N",
+    envvar="EVIDENCE_SHARD",
+    show_default=True,
+    help="Collect only shard I of N (0-based) of the repositories, e.g. 2/4; only shard 0 "
+    "renders (env EVIDENCE_SHARD).",
+)
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    envvar="EVIDENCE_LOCK_WAIT",
+    metavar="SECONDS",
+    show_default=True,
+    help="When another build holds the store's lock, wait this long for it, then give up "
+    "with exit code 7 (env EVIDENCE_LOCK_WAIT).",
+)
 
 
 def _loaded(ctx: click.Context) -> LoadedConfig:
@@ -81,28 +132,50 @@ def init(path: Path, force: bool) -> None:
 
 
 @cli.command()
+@shard_option
+@wait_option
 @click.pass_context
-def collect(ctx: click.Context) -> None:
+def collect(ctx: click.Context, shard: Shard, wait: float) -> None:
     """Fetch new and changed items from every source into the store."""
-    report = _collect(_loaded(ctx))
+    options = runs.RunOptions(purpose="collect", shard=shard, wait=wait)
+    report = _collect(_loaded(ctx), options, ctx)
     ctx.exit(int(report.exit_code))
 
 
 @cli.command()
+@wait_option
 @click.pass_context
-def render(ctx: click.Context) -> None:
+def render(ctx: click.Context, wait: float) -> None:
     """Re-classify stored items and publish the site. No network."""
-    _print_render(pipeline.render(_loaded(ctx)))
+    _print_render(runs.render(_loaded(ctx), runs.RunOptions(purpose="render", wait=wait)))
 
 
 @cli.command()
+@shard_option
+@wait_option
 @click.pass_context
-def build(ctx: click.Context) -> None:
+def build(ctx: click.Context, shard: Shard, wait: float) -> None:
     """Collect, then render: the nightly job. The site is rendered even if a source failed."""
     loaded = _loaded(ctx)
-    report = _collect(loaded)
-    _print_render(pipeline.render(loaded))
+    options = runs.RunOptions(purpose="build", shard=shard, wait=wait)
+    report = _collect(loaded, options, ctx)
+    rendered = runs.render_after_collecting(loaded, options)
+    if rendered is not None:
+        _print_render(rendered)
     ctx.exit(int(report.exit_code))
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one build now and exit with its exit code.")
+@wait_option
+@click.pass_context
+def schedule(ctx: click.Context, once: bool, wait: float) -> None:
+    """Rebuild on the [schedule] cron until SIGTERM/SIGINT: the always-on service."""
+    logs.show_progress("evidence", "collector", "renderer")
+    with StopFlag().on_signals() as stop:
+        service = ScheduleService(ctx.obj["config_path"], wait=wait, stop=stop)
+        code = service.run_once() if once else service.serve()
+    ctx.exit(int(code))
 
 
 @cli.command()
@@ -120,41 +193,88 @@ def demo(output: Path) -> None:
 
 
 @cli.command()
-@click.option("--limit", default=10, show_default=True, help="How many runs to show.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to serve (default: output.dir of the config, e.g. after `evidence demo`: output).",
+)
 @click.pass_context
-def status(ctx: click.Context, limit: int) -> None:
-    """Show the last collection runs per source."""
+def serve(ctx: click.Context, port: int, bind: str, directory: Path | None) -> None:
+    """Preview the generated site in a browser. Ctrl-C stops it."""
+    folder = directory.resolve() if directory else _loaded(ctx).output_dir
+    server = make_server(folder, bind, port)
+    click.echo(f"Serving {folder} at http://{bind}:{server.server_address[1]}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.argument("item")
+@click.pass_context
+def explain(ctx: click.Context, item: str) -> None:
+    """Say why ITEM (a URL or owner/repo#number) is or is not on the pages. No network."""
+    for line in explain_item(_loaded(ctx), item):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--limit", default=10, show_default=True, help="How many runs to show.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the status as JSON (with the messages)."
+)
+@click.pass_context
+def status(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Show the last collection runs per source: when, what, requests, rate limit, errors."""
     loaded = _loaded(ctx)
     with Store.open(loaded.config.store.url, base_dir=loaded.base_dir) as store:
-        runs = store.last_runs(limit)
-    table = Table(
-        "Run", "Started (UTC)", "Status", "Source", "New", "Updated", "Requests", "Errors"
-    )
-    for run in runs:
-        for source in run.summary.get("sources", []) or [{}]:
-            table.add_row(
-                str(run.id),
-                run.started_at.strftime("%Y-%m-%d %H:%M"),
-                run.status,
-                str(source.get("name", "-")),
-                str(source.get("new", "-")),
-                str(source.get("updated", "-")),
-                str(source.get("requests", "-")),
-                str(len(source.get("errors", []))),
-            )
-    Console().print(table if runs else "No runs yet: run `evidence build`.")
+        overview = run_status.read_overview(store, limit)
+    schedule = loaded.config.schedule
+    upcoming = next_fire_time(cron_trigger(schedule), datetime.now(UTC))
+    if as_json:
+        document = run_status.document(overview, generated_at=datetime.now(UTC), public=False)
+        document["next_scheduled_build"] = upcoming.isoformat() if upcoming else None
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
+    run_status.print_overview(Console(), overview)
+    when = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never"
+    click.echo(f"Next scheduled build: {when} (cron {schedule.cron!r}, `evidence schedule`)")
 
 
-def _collect(loaded: LoadedConfig) -> pipeline.CollectReport:
-    with _progress() as progress:
-        report = pipeline.collect(loaded, progress=progress)
+def _collect(
+    loaded: LoadedConfig, options: runs.RunOptions, ctx: click.Context
+) -> pipeline.CollectReport:
+    with _progress() as progress, StopFlag().on_signals() as stop:
+        report = runs.collect(loaded, replace(options, should_stop=stop), progress=progress)
     _print_summary(report)
     for source in report.sources:
         for line in source.warnings:
-            click.echo(f"warning: {line}", err=True)
+            _problem(ctx, "warning", line)
         for line in source.errors:
-            click.echo(f"error: {line}", err=True)
+            _problem(ctx, "error", line)
     return report
+
+
+def _problem(ctx: click.Context, level: str, line: str) -> None:
+    """``error: …`` on stderr for people; a log line of that level under --log-format json."""
+    if ctx.obj and ctx.obj.get("log_format") == "json":
+        log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", line)
+    else:
+        click.echo(f"{level}: {line}", err=True)
 
 
 def _print_summary(report: pipeline.CollectReport) -> None:
@@ -186,11 +306,8 @@ def _print_summary(report: pipeline.CollectReport) -> None:
             table.add_row(*map(str, row))
         console.print(table)
         return
-    for name, repos_seen, new, updated, requests, left, problems in rows:
-        click.echo(
-            f"{name}: {repos_seen} repositories, {new} new, {updated} updated, "
-            f"{requests} requests, rate limit left {left}, {problems} problems"
-        )
+    for source in report.sources:
+        click.echo(runs.summary_line(source))
 
 
 @contextmanager

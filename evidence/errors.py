@@ -15,6 +15,8 @@ class ExitCode(IntEnum):
     NOTHING_COLLECTED = 4  # every source failed; the site was rendered from the last good data
     STORE = 5  # the store could not be opened, migrated or written
     RENDER = 6  # the site could not be rendered; the previous site is untouched
+    LOCKED = 7  # another build holds the store's lock; nothing was done: rerun later
+    STOPPED = 8  # stopped by SIGTERM/SIGINT between pages; what was collected is kept
 
 
 class EvidenceError(Exception):
@@ -63,3 +65,15 @@ class RenderError(EvidenceError):
     """The site could not be rendered or published."""
 
     exit_code = ExitCode.RENDER
+
+
+class StoreBusy(EvidenceError):
+    """Another process holds the store's lock (a build, a render, a second replica)."""
+
+    exit_code = ExitCode.LOCKED
+
+
+class StopRequested(EvidenceError):
+    """SIGTERM or SIGINT arrived; the run stopped between two pages."""
+
+    exit_code = ExitCode.STOPPED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from collections.abc import Callable
@@ -12,13 +13,18 @@ from pathlib import Path
 from collector.classify import Policy, classify_snapshot
 from collector.demo import load_sample
 from collector.forges import open_forge
+from collector.records import Repository
+from collector.shard import WHOLE, Shard
+from collector.signals import SignalSettings
 from collector.store import Store
 from collector.sync import ProgressCallback, SourceReport, collect_source
 from config.loader import LoadedConfig
 from config.models import EvidenceConfig
 from config.secrets import read_tokens
+from evidence import run_status
 from evidence.errors import ExitCode
-from renderer import RenderReport, render_site
+from evidence.logs import log_context
+from renderer import RenderReport, Theme, render_site
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,8 @@ class CollectReport:
     def status(self) -> str:
         if not self.sources:
             return "complete"
-        if all(s.failed for s in self.sources):
+        # "failed": nothing was collected. A source that failed half-way stored pages first.
+        if all(s.failed and s.item_totals.total == 0 for s in self.sources):
             return "failed"
         if any(s.failed or s.errors for s in self.sources):
             return "partial"
@@ -54,7 +61,7 @@ class CollectReport:
 
 
 def policy_of(config: EvidenceConfig) -> Policy:
-    return Policy(tag_prefix=config.tags.prefix, surface_releases=config.surface.releases)
+    return Policy.from_config(config)
 
 
 def collect(
@@ -62,27 +69,48 @@ def collect(
     *,
     clock: Clock = utc_now,
     progress: Callable[[str], ProgressCallback] | None = None,
+    shard: Shard = WHOLE,
+    should_stop: Callable[[], bool] | None = None,
 ) -> CollectReport:
-    """Collect every configured source into the store; forge trouble never raises."""
+    """Collect every configured source into the store; forge trouble never raises.
+
+    Only the repositories of ``shard`` are collected. ``should_stop`` is asked
+    between pages; when it says yes, ``StopRequested`` ends the run ("interrupted").
+    """
     config = loaded.config
     tokens = read_tokens(config.sources)  # every missing variable reported before any request
+    signals = SignalSettings.from_config(config)
     with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
         run_id = store.start_run(clock())
         reports: list[SourceReport] = []
         try:
             for source in config.sources:
-                forge = open_forge(source, tokens[source.source_name])
+                forge = open_forge(
+                    source,
+                    tokens[source.source_name],
+                    config.collect,
+                    signals=signals,
+                    recall=store,
+                )
                 try:
                     on_repository = progress(source.source_name) if progress else None
-                    reports.append(
-                        collect_source(forge, store, clock=clock, progress=on_repository)
-                    )
+                    with log_context(source=source.source_name):
+                        reports.append(
+                            collect_source(
+                                forge,
+                                store,
+                                clock=clock,
+                                progress=on_repository,
+                                should_stop=should_stop,
+                                keep_repository=_in_shard(shard, source.source_name),
+                            )
+                        )
                 finally:
                     forge.close()
         except BaseException:
             # Killed or crashed mid-run: say so in the run history; pages already
             # written to the store stay committed.
-            summary = {"sources": [s.as_json() for s in reports]}
+            summary = {"sources": [s.as_json() for s in reports], **_shard_json(shard)}
             store.finish_run(run_id, finished_at=clock(), status="interrupted", summary=summary)
             raise
         report = CollectReport(run_id, tuple(reports))
@@ -90,9 +118,19 @@ def collect(
             run_id,
             finished_at=clock(),
             status=report.status,
-            summary={"sources": [s.as_json() for s in reports]},
+            summary={"sources": [s.as_json() for s in reports], **_shard_json(shard)},
         )
     return report
+
+
+def _in_shard(shard: Shard, source: str) -> Callable[[Repository], bool] | None:
+    if shard == WHOLE:
+        return None
+    return lambda repository: shard.owns(source, repository.ref.path)
+
+
+def _shard_json(shard: Shard) -> dict[str, str]:
+    return {} if shard == WHOLE else {"shard": shard.label}
 
 
 def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
@@ -100,10 +138,24 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
     config = loaded.config
     with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
         snapshot = store.snapshot()
+        overview = run_status.read_overview(store)
     classified = classify_snapshot(snapshot, policy_of(config))
+    generated_at = clock()
+    # Published with the site (so the atomic swap keeps it): counts only, no messages.
+    status = run_status.document(overview, generated_at=generated_at, public=True)
     return render_site(
-        config, snapshot, classified, output_dir=loaded.output_dir, generated_at=clock()
+        config,
+        snapshot,
+        classified,
+        output_dir=loaded.output_dir,
+        generated_at=generated_at,
+        theme=Theme.from_config(config.theme, loaded.base_dir),
+        extra_files={run_status.STATUS_FILE: _json_bytes(status)},
     )
+
+
+def _json_bytes(document: object) -> bytes:
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:

@@ -64,7 +64,9 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(tmp_path: Path) ->
     assert target.read_text(encoding="utf-8") == "# mine\n"
 
 
-@pytest.mark.parametrize("command", ["init", "collect", "render", "build", "demo", "status"])
+@pytest.mark.parametrize(
+    "command", ["init", "collect", "render", "build", "demo", "status", "schedule"]
+)
 def test_every_command_has_help_and_is_documented(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Usage:" in out

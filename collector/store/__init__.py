@@ -1,5 +1,12 @@
 """The persistent store (SQLAlchemy; SQLite by default, PostgreSQL by URL)."""
 
-from collector.store.store import RunRecord, Store, UpsertCounts
+from collector.store.store import (
+    CursorInfo,
+    KnownRepository,
+    PageOutcome,
+    RunRecord,
+    Store,
+    UpsertCounts,
+)
 
-__all__ = ["RunRecord", "Store", "UpsertCounts"]
+__all__ = ["CursorInfo", "KnownRepository", "PageOutcome", "RunRecord", "Store", "UpsertCounts"]

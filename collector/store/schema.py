@@ -75,6 +75,10 @@ repositories = Table(
     Column("content_hash", String(64), nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+    # Set when the forge says the repository is gone for us (deleted, moved, out of
+    # scope); cleared when it is listed again. Its items are then not shown.
+    Column("gone_at", UTCDateTime, nullable=True),
+    Column("gone_reason", Text, nullable=True),
     UniqueConstraint("forge", "host", "path", name="uq_repositories_ref"),
 )
 
@@ -96,6 +100,10 @@ items = Table(
     Column("content_hash", String(64), nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+    # Set when a complete read of the item's list no longer had it (deleted on the
+    # forge); cleared when it is seen again. Kept, but not shown.
+    Column("gone_at", UTCDateTime, nullable=True),
+    Column("gone_reason", Text, nullable=True),
     UniqueConstraint("forge", "host", "repo_path", "kind", "key", name="uq_items_key"),
     Index("ix_items_kind_event_at", "kind", "event_at"),
 )
@@ -109,4 +117,51 @@ runs = Table(
     Column("status", String(16), nullable=False),
     Column("summary", JSON, nullable=False),
     Index("ix_runs_started_at", "started_at"),
+)
+
+# Incremental collection (see collector.incremental): one cursor per
+# (source, repository, kind), written in the same transaction as the page it covers.
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("forge", String(16), nullable=False),
+    Column("host", Text, nullable=False),
+    Column("repo_path", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("watermark", UTCDateTime, nullable=True),
+    Column("marker", Text, nullable=True),
+    Column("completed_at", UTCDateTime, nullable=True),
+    Column("pass_started_at", UTCDateTime, nullable=True),
+    Column("pass_high", UTCDateTime, nullable=True),
+    Column("pass_marker", Text, nullable=True),
+    Column("resume_url", Text, nullable=True),
+    Column("resume_at", UTCDateTime, nullable=True),
+    Column("resume_key", Text, nullable=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "forge", "host", "repo_path", "kind", name="uq_sync_cursors_key"),
+)
+
+# What each list page was when last read: its validators (ETag, Last-Modified) for
+# a conditional request, its next page, and the keys of the items it held.
+page_memos = Table(
+    "page_memos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("forge", String(16), nullable=False),
+    Column("host", Text, nullable=False),
+    Column("repo_path", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("next_url", Text, nullable=True),
+    Column("keys", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "url", name="uq_page_memos_url"),
+    Index("ix_page_memos_list", "source", "forge", "host", "repo_path", "kind"),
 )

@@ -9,7 +9,7 @@ by its URL with the password masked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,13 +18,14 @@ from types import TracebackType
 from typing import Any, Self
 
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from collector.records import Item, Repository
+from collector.incremental import SyncPage, SyncState
+from collector.records import Item, Kind, RepoRef, Repository
 from collector.snapshot import Snapshot, StoredItem
-from collector.store import codec, schema
+from collector.store import codec, recall, schema, sync_state
 from collector.store.connection import (
     WRITE_OPTION,
     create_store_engine,
@@ -33,13 +34,30 @@ from collector.store.connection import (
     parse_store_url,
 )
 from collector.store.migrate import current_revision, upgrade_to_head
+from collector.store.sync_state import CursorInfo, PageOutcome
 from collector.store.upsert import UpsertCounts, upsert_rows
 from evidence.errors import StoreError
 
-__all__ = ["RUN_STATUSES", "RunRecord", "Store", "UpsertCounts"]
+__all__ = [
+    "RUN_STATUSES",
+    "CursorInfo",
+    "KnownRepository",
+    "PageOutcome",
+    "RunRecord",
+    "Store",
+    "UpsertCounts",
+]
 
 RUN_STATUSES = frozenset({"running", "complete", "partial", "failed", "interrupted"})
 _ACTION_HINT = "check that the database is reachable and writable, then rerun"
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRepository:
+    """A repository as stored, and why it is gone if it is (None: current)."""
+
+    repository: Repository
+    gone_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,17 +161,29 @@ class Store:
             )
 
     def snapshot(self) -> Snapshot:
-        """Everything stored, read in one transaction.
+        """Everything stored and current, read in one transaction.
 
+        Repositories and items flagged as gone (deleted or moved on the forge, or
+        out of the sources' scope) are kept in the store but left out here, and so
+        never reach classification or the pages; so are items of a gone repository.
         Order is fixed and independent of the backend's collation: repositories by
         (forge, host, path); items by repository, kind, event time, then key.
         """
-        repositories_query = select(schema.repositories.c.record)
-        items_query = select(
-            schema.items.c.record,
-            schema.items.c.source,
-            schema.items.c.first_seen_at,
-            schema.items.c.last_seen_at,
+        repos, rows = schema.repositories, schema.items
+        repositories_query = select(repos.c.record).where(repos.c.gone_at.is_(None))
+        items_query = (
+            select(rows.c.record, rows.c.source, rows.c.first_seen_at, rows.c.last_seen_at)
+            .select_from(
+                rows.outerjoin(
+                    repos,
+                    and_(
+                        repos.c.forge == rows.c.forge,
+                        repos.c.host == rows.c.host,
+                        repos.c.path == rows.c.repo_path,
+                    ),
+                )
+            )
+            .where(rows.c.gone_at.is_(None), repos.c.gone_at.is_(None))
         )
         with self._transaction("reading the snapshot", repeatable_read=True) as connection:
             repository_rows = connection.execute(repositories_query).all()
@@ -175,6 +205,98 @@ class Store:
             key=_item_order,
         )
         return Snapshot(repositories=tuple(repositories), items=tuple(items))
+
+    # -- incremental collection ----------------------------------------------------
+
+    def sync_state(self, source: str, ref: RepoRef, kind: Kind, *, now: datetime) -> SyncState:
+        """The cursor and page memos of one (source, repository, kind)."""
+        return self.sync_states(source, ref, (kind,), now=now)[kind]
+
+    def sync_states(
+        self, source: str, ref: RepoRef, kinds: Sequence[Kind], *, now: datetime
+    ) -> dict[Kind, SyncState]:
+        """The cursors and page memos of several kinds of one repository, read at once."""
+        _require_aware(now)
+        states: dict[Kind, SyncState] = {}
+        with self._transaction("reading the collection cursors") as connection:
+            for kind in kinds:
+                cursor = sync_state.load_cursor(connection, source, ref, kind)
+                memos = sync_state.load_memos(connection, source, ref, kind)
+                states[kind] = SyncState(cursor=cursor, memos=memos, now=now)
+        return states
+
+    def commit_page(
+        self, source: str, ref: RepoRef, kind: Kind, page: SyncPage, *, seen_at: datetime
+    ) -> PageOutcome:
+        """Store a page's items, the keys a 304 confirmed, its memos and the cursor after it.
+
+        One transaction: the cursor never claims more than what is stored.
+        """
+        _require_aware(seen_at)
+        with self._transaction("saving items", write=True) as connection:
+            return sync_state.save_page(connection, source, ref, kind, page, seen_at=seen_at)
+
+    def record_failure(
+        self, source: str, ref: RepoRef, kind: Kind, error: str, *, at: datetime
+    ) -> int:
+        """Note that reading this list failed again; returns the failures in a row."""
+        _require_aware(at)
+        with self._transaction("recording a failure", write=True) as connection:
+            return sync_state.record_failure(connection, source, ref, kind, error, at=at)
+
+    def stored_items(self, ref: RepoRef, kind: Kind, keys: Collection[str]) -> dict[str, Item]:
+        """Stored items of one repository and kind, by key: what a forge may reuse unfetched."""
+        if not keys:
+            return {}
+        with self._transaction("reading stored items") as connection:
+            return recall.stored_items(connection, ref, kind, keys)
+
+    def newest_update(self, ref: RepoRef, kind: Kind) -> datetime | None:
+        """The latest ``updated_at`` stored for one repository and kind: where to read on from."""
+        with self._transaction("reading stored items") as connection:
+            return recall.newest_update(connection, ref, kind)
+
+    def known_repositories(self, source: str) -> dict[RepoRef, KnownRepository]:
+        """The repositories this source collected before, gone ones included."""
+        table = schema.repositories
+        query = select(table.c.record, table.c.gone_reason).where(table.c.source == source)
+        with self._transaction("reading the stored repositories") as connection:
+            rows = connection.execute(query).all()
+        known = (
+            KnownRepository(codec.repository_from_json(row.record), row.gone_reason) for row in rows
+        )
+        return {entry.repository.ref: entry for entry in known}
+
+    def mark_repositories_gone(self, marks: Sequence[tuple[RepoRef, str]], *, at: datetime) -> int:
+        """Flag repositories (and so their items) as gone, with the reason; returns how many."""
+        _require_aware(at)
+        if not marks:
+            return 0
+        with self._transaction("flagging repositories", write=True) as connection:
+            return sync_state.mark_repositories_gone(connection, marks, at=at)
+
+    def forget_repository(self, source: str, ref: RepoRef, *, at: datetime) -> int:
+        """A path that now names another repository: restart its collection from scratch."""
+        _require_aware(at)
+        with self._transaction("resetting a repository", write=True) as connection:
+            return sync_state.forget_repository(connection, source, ref, at=at)
+
+    def cursors(self, source: str | None = None) -> list[CursorInfo]:
+        """Every collection cursor (of one source), for status displays."""
+        with self._transaction("reading the collection cursors") as connection:
+            return sync_state.cursors(connection, source)
+
+    def gone_counts(self) -> dict[str, int]:
+        """How many stored repositories and items are flagged as gone (kept, not shown)."""
+        repos, items = schema.repositories, schema.items
+        with self._transaction("counting gone records") as connection:
+            gone_repos = connection.execute(
+                select(func.count()).select_from(repos).where(repos.c.gone_at.is_not(None))
+            ).scalar_one()
+            gone_items = connection.execute(
+                select(func.count()).select_from(items).where(items.c.gone_at.is_not(None))
+            ).scalar_one()
+        return {"repositories": int(gone_repos), "items": int(gone_items)}
 
     # -- run history ---------------------------------------------------------------
 

@@ -63,7 +63,8 @@ def upsert_rows(
 
     A row is unchanged when its ``content_hash`` and ``source`` equal the stored
     ones; then only ``last_seen_at`` is written. Rows repeating a key within the
-    page collapse to the last one.
+    page collapse to the last one. A row written or touched is no longer gone
+    (``gone_at``/``gone_reason`` cleared, in tables that have them).
     """
     by_key = {tuple(row[column] for column in key_columns): row for row in rows}
     stored = _stored_fingerprints(connection, table, key_columns, list(by_key))
@@ -85,8 +86,11 @@ def upsert_rows(
         # same key since our SELECT turns into an update instead of a failed page.
         statement = _upsert_statement(connection.dialect.name, table, key_columns)
         connection.execute(statement, to_write)
+    touch: dict[str, Any] = {"last_seen_at": seen_at}
+    if "gone_at" in table.c:  # seen again: no longer gone
+        touch.update(gone_at=None, gone_reason=None)
     for chunk in _chunks(unchanged_ids):
-        connection.execute(update(table).where(table.c.id.in_(chunk)).values(last_seen_at=seen_at))
+        connection.execute(update(table).where(table.c.id.in_(chunk)).values(**touch))
     return UpsertCounts(new=new, updated=len(to_write) - new, unchanged=len(unchanged_ids))
 
 

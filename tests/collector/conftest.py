@@ -1,4 +1,4 @@
-"""Fixtures for collector tests: a GitHub world, the fake API serving it, forges on it."""
+"""Fixtures for collector tests: GitHub and GitLab worlds, the fake APIs serving them, forges."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 
 from collector.github import GitHubForge
-from config.models import GitHubSource
+from collector.github_requests import Limits
+from collector.gitlab import GitLabForge
+from config.models import GitHubSource, GitLabSource
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
+from tests.fakes.gitlab_api import FakeGitLab
+from tests.fakes.gitlab_world import GitLabWorld
 
 GITHUB_TOKEN = "ghp_fakeTokenForTests0123456789"
 
@@ -34,17 +38,92 @@ def fake_github(github_world: GitHubWorld) -> Iterator[FakeGitHub]:
 
 
 @pytest.fixture
-def make_forge(fake_github: FakeGitHub) -> Iterator[MakeForge]:
+def github_sleeps() -> list[float]:
+    """Every wait a GitHub forge made (backoff, rate limits): recorded, never slept."""
+    return []
+
+
+@pytest.fixture
+def make_forge(fake_github: FakeGitHub, github_sleeps: list[float]) -> Iterator[MakeForge]:
     """``make_forge(users=[...], ...)``: a GitHubForge on the fake, closed after the test.
 
-    Keyword arguments are GitHubSource settings, plus ``token`` and ``retries``
-    (one retry by default, so injected failures do not make tests slow).
+    Keyword arguments are GitHubSource settings, plus ``token``, ``retries`` (one
+    retry by default), ``timeout``, ``reserve``, ``max_wait`` and ``sleep``. Waits go
+    to ``github_sleeps`` (or ``sleep``) instead of sleeping; the backoff's jitter is fixed.
     """
     made: list[GitHubForge] = []
 
-    def make(*, token: str = GITHUB_TOKEN, retries: int = 1, **settings: Any) -> GitHubForge:
+    def make(
+        *,
+        token: str = GITHUB_TOKEN,
+        retries: int = 1,
+        timeout: int = 5,
+        reserve: int = 0,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] | None = None,
+        **settings: Any,
+    ) -> GitHubForge:
         config = GitHubSource(forge="github", api_url=fake_github.api_url, **settings)
-        forge = GitHubForge(config, token, timeout=5, retries=retries)
+        limits = Limits(
+            timeout=timeout,
+            retries=retries,
+            rate_limit_reserve=reserve,
+            max_rate_limit_wait=max_wait,
+        )
+        forge = GitHubForge(
+            config, token, limits=limits, sleep=sleep or github_sleeps.append, random=lambda: 0.5
+        )
+        made.append(forge)
+        return forge
+
+    yield make
+    for forge in made:
+        forge.close()
+
+
+# -- GitLab ------------------------------------------------------------------------------
+
+GITLAB_TOKEN = "glpat-fakeTokenForTests0123456789"
+
+MakeGitLabForge = Callable[..., GitLabForge]
+
+
+@pytest.fixture
+def gitlab_world() -> GitLabWorld:
+    """An empty GitLab world whose token belongs to ``dana``; tests add what they need."""
+    return GitLabWorld(viewer="dana")
+
+
+@pytest.fixture
+def fake_gitlab(gitlab_world: GitLabWorld) -> Iterator[FakeGitLab]:
+    """The fake GitLab on 127.0.0.1, serving ``gitlab_world`` to ``GITLAB_TOKEN``."""
+    with FakeGitLab(gitlab_world, token=GITLAB_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def gitlab_sleeps() -> list[float]:
+    """Every wait a GitLab forge made (it is given ``append`` as its sleep): no real sleeping."""
+    return []
+
+
+@pytest.fixture
+def make_gitlab(fake_gitlab: FakeGitLab, gitlab_sleeps: list[float]) -> Iterator[MakeGitLabForge]:
+    """``make_gitlab(groups=[...], ...)``: a GitLabForge on the fake, closed after the test.
+
+    Keyword arguments are GitLabSource settings, plus ``token``, ``retries`` (one
+    by default) and ``max_wait``.
+    """
+    made: list[GitLabForge] = []
+
+    def make(
+        *, token: str = GITLAB_TOKEN, retries: int = 1, max_wait: float = 60.0, **settings: Any
+    ) -> GitLabForge:
+        settings.setdefault("url", fake_gitlab.url)
+        config = GitLabSource(forge="gitlab", **settings)
+        forge = GitLabForge(
+            config, token, retries=retries, max_wait=max_wait, sleep=gitlab_sleeps.append
+        )
         made.append(forge)
         return forge
 

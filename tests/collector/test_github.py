@@ -6,127 +6,31 @@ from the JSON the fake sends, so a mapping mistake cannot hide behind itself.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
-
 import pytest
 
 from collector.github import GitHubForge
+from collector.github_requests import Limits
 from collector.records import (
-    Commit,
     Item,
     Kind,
     MergeRequest,
-    Release,
-    RepoRef,
     Repository,
-    Tag,
     Visibility,
 )
 from config.models import GitHubSource
+from config.rules import ClassifyConfig
 from tests.collector.conftest import GITHUB_TOKEN, MakeForge
 from tests.fakes.github_api import FakeGitHub
+from tests.fakes.github_expected import (
+    expected_commit,
+    expected_pull,
+    expected_release,
+    expected_repository,
+    expected_tag,
+)
 from tests.fakes.github_world import (
-    FakeCommit,
-    FakePull,
-    FakeRelease,
-    FakeRepo,
-    FakeTag,
     GitHubWorld,
 )
-
-# -- expected records, from the world ------------------------------------------------
-
-
-def ref(fake: FakeGitHub, repo: FakeRepo) -> RepoRef:
-    return RepoRef(forge="github", host=urlsplit(fake.api_url).netloc, path=repo.full_name)
-
-
-def expected_repository(fake: FakeGitHub, repo: FakeRepo) -> Repository:
-    return Repository(
-        ref=ref(fake, repo),
-        source=urlsplit(fake.api_url).netloc,
-        description=repo.description or "",
-        url=f"{fake.web_url}/{repo.full_name}",
-        default_branch=repo.default_branch,
-        languages=repo.languages,
-        topics=tuple(repo.topics),
-        stars=repo.stars,
-        visibility=Visibility(repo.visibility),
-        fork=repo.fork,
-        archived=repo.archived,
-        created_at=repo.created_at,
-        updated_at=repo.updated_at,
-        pushed_at=repo.pushed_at,
-    )
-
-
-def expected_pull(fake: FakeGitHub, repo: FakeRepo, pr: FakePull) -> MergeRequest:
-    return MergeRequest(
-        repo=ref(fake, repo),
-        url=f"{fake.web_url}/{repo.full_name}/pull/{pr.number}",
-        title=pr.title,
-        author=pr.author,
-        created_at=pr.created_at,
-        updated_at=pr.updated_at,
-        number=pr.number,
-        body=pr.body or "",
-        state="merged" if pr.merged_at else pr.state,
-        draft=pr.draft,
-        labels=tuple(pr.labels),
-        source_branch=pr.head_ref,
-        target_branch=pr.base_ref,
-        merged_at=pr.merged_at,
-        closed_at=pr.closed_at,
-        merge_commit_sha=pr.merge_commit_sha,
-        extra={
-            "head_sha": pr.head_sha,
-            "author_association": pr.author_association,
-            "milestone": pr.milestone,
-            "requested_reviewers": pr.requested_reviewers,
-            "assignees": pr.assignees,
-        },
-    )
-
-
-def expected_commit(fake: FakeGitHub, repo: FakeRepo, commit: FakeCommit) -> Commit:
-    return Commit(
-        repo=ref(fake, repo),
-        url=f"{fake.web_url}/{repo.full_name}/commit/{commit.sha}",
-        title=commit.message.strip().splitlines()[0],
-        author=commit.author_login or commit.author_name,
-        created_at=commit.authored_at,
-        sha=commit.sha,
-        message=commit.message,
-        committed_at=commit.committed_at,
-    )
-
-
-def expected_release(fake: FakeGitHub, repo: FakeRepo, release: FakeRelease) -> Release:
-    return Release(
-        repo=ref(fake, repo),
-        url=f"{fake.web_url}/{repo.full_name}/releases/tag/{quote(release.tag, safe='/')}",
-        title=release.name or release.tag,
-        author=release.author,
-        created_at=release.created_at,
-        updated_at=release.published_at or release.created_at,
-        tag=release.tag,
-        name=release.name or "",
-        body=release.body or "",
-        draft=release.draft,
-        prerelease=release.prerelease,
-        published_at=release.published_at,
-    )
-
-
-def expected_tag(fake: FakeGitHub, repo: FakeRepo, tag: FakeTag) -> Tag:
-    return Tag(
-        repo=ref(fake, repo),
-        url=f"{fake.web_url}/{repo.full_name}/releases/tag/{quote(tag.name, safe='/')}",
-        title=tag.name,
-        created_at=repo.pushed_at or repo.created_at,
-        name=tag.name,
-        sha=tag.sha,
-    )
 
 
 def collect(forge: GitHubForge, repository: Repository, kind: Kind) -> list[Item]:
@@ -370,7 +274,10 @@ def test_no_request_per_item(
     for name in ("ledger", "notes"):
         repo = github_world.add_repo(f"dana-dev/{name}", languages={"Python": 100})
         for number in range(5):
-            repo.add_pull(title=f"PR {number}", merged=number % 2 == 0, labels=["evidence"])
+            # Tagged with a category: not a candidate for its changed files.
+            repo.add_pull(
+                title=f"PR {number}", merged=number % 2 == 0, labels=["evidence:deployment"]
+            )
             repo.add_commit(f"commit {number}")
             repo.add_release(f"v{number}.0.0")
             repo.add_tag(f"v{number}.0.0")
@@ -384,8 +291,10 @@ def test_no_request_per_item(
     ]
 
     assert len(items) == 2 * 4 * 5
-    # one listing page + per repository: languages and one page per kind
-    assert len(fake_github.requests) == 1 + 2 * (1 + len(forge.kinds))
+    # one listing page + per repository: languages, one page per kind, and for the
+    # signal kinds: no workflows to follow, one list per incident label, one per ADR folder
+    signal_lists = 1 + 1 + len(ClassifyConfig().incident_labels) + len(ClassifyConfig().adr_paths)
+    assert len(fake_github.requests) == 1 + 2 * (1 + 4 + signal_lists)
     assert forge.stats.requests == len(fake_github.requests)
 
 
@@ -451,7 +360,7 @@ def test_github_enterprise_api_prefix(github_world: GitHubWorld) -> None:
         repo.add_pull(title=f"Change {number}")
     with FakeGitHub(github_world, token=GITHUB_TOKEN, prefix="/api/v3") as fake:
         config = GitHubSource(forge="github", api_url=fake.api_url, users=["dana-dev"])
-        forge = GitHubForge(config, GITHUB_TOKEN, retries=0)
+        forge = GitHubForge(config, GITHUB_TOKEN, limits=Limits(retries=0))
         repository = only_repository(forge)
         pulls = collect(forge, repository, Kind.MERGE_REQUEST)
         forge.close()

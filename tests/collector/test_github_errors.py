@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 import pytest
 
 from collector.github import GitHubForge
+from collector.github_requests import Limits
 from collector.records import Kind
-from collector.sources import RepositoryUnavailable
+from collector.sources import RateLimitStop, RepositoryUnavailable
 from config.models import GitHubSource
 from evidence.errors import ExitCode, SourceError
 from tests.collector.conftest import GITHUB_TOKEN, MakeForge
@@ -61,7 +62,7 @@ def test_an_unreachable_host_names_the_host(github_world: GitHubWorld) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = GitHubSource(forge="github", api_url=f"http://127.0.0.1:{port}", users=["dana-dev"])
-    forge = GitHubForge(config, GITHUB_TOKEN, retries=0)
+    forge = GitHubForge(config, GITHUB_TOKEN, limits=Limits(retries=0))
 
     with pytest.raises(SourceError) as raised:
         list(forge.repositories())
@@ -221,21 +222,38 @@ def test_rate_limit_headers_land_in_stats(
     assert forge.stats.rate_reset == datetime(2099, 1, 1, 12, 34, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("status", [403, 429])
-def test_exhausted_primary_rate_limit_stops_with_the_reset_time(
-    github_world: GitHubWorld, fake_github: FakeGitHub, make_forge: MakeForge, status: int
+def test_a_spent_budget_stops_before_the_request_that_would_fail(
+    github_world: GitHubWorld, fake_github: FakeGitHub, make_forge: MakeForge
 ) -> None:
     for name in ("a", "b", "c"):
         github_world.add_repo(f"dana-dev/{name}")
     fake_github.rate_limit = 2
-    fake_github.rate_limit_status = status
     forge = make_forge(users=["dana-dev"], retries=3)
 
-    with pytest.raises(SourceError) as raised:
+    with pytest.raises(RateLimitStop) as raised:
         list(forge.repositories())
 
     assert str(raised.value) == (
-        f"source {forge.name}: rate limit exhausted, resets at 12:34 UTC; rerun after that"
+        f"source {forge.name}: rate limit exhausted, resets at 12:34 UTC; stopped cleanly; "
+        "the next run resumes where this one stopped"
     )
-    assert len(fake_github.requests) == 3  # no retry loop against an exhausted limit
+    assert raised.value.resets_at == datetime(2099, 1, 1, 12, 34, tzinfo=UTC)
+    assert [r.status for r in fake_github.requests] == [200, 200]  # no request wasted on a 403
     assert forge.stats.rate_remaining == 0
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_limit_spent_elsewhere_stops_with_the_reset_time(
+    github_world: GitHubWorld, fake_github: FakeGitHub, make_forge: MakeForge, status: int
+) -> None:
+    github_world.add_repo("dana-dev/a")
+    fake_github.rate_limit = 10
+    fake_github.rate_used = 10  # the owner's other tools spent this hour's budget
+    fake_github.rate_limit_status = status
+    forge = make_forge(users=["dana-dev"], retries=3, max_wait=60)
+
+    with pytest.raises(RateLimitStop) as raised:
+        list(forge.repositories())
+
+    assert "rate limit exhausted, resets at 12:34 UTC; stopped cleanly" in str(raised.value)
+    assert len(fake_github.requests) == 1  # no retry loop against an exhausted limit

@@ -132,3 +132,27 @@ def test_wrong_or_missing_token_gets_githubs_401(fake_github: FakeGitHub) -> Non
         assert body["message"] in ("Bad credentials", "Requires authentication")
         assert body["documentation_url"].startswith("https://docs.github.com/")
         assert response.headers["X-RateLimit-Limit"] == "5000"
+
+
+def test_conditional_requests_are_answered_304_and_cost_no_rate_limit(
+    github_world: GitHubWorld, fake_github: FakeGitHub
+) -> None:
+    repo = github_world.add_repo("dana-dev/ledger")
+    repo.add_pull(title="First")
+    url = f"{fake_github.api_url}/repos/dana-dev/ledger/pulls?state=all"
+    auth = {"Authorization": f"token {GITHUB_TOKEN}"}
+    first = requests.get(url, headers=auth, timeout=5)
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+
+    again = requests.get(url, headers={**auth, "If-None-Match": etag}, timeout=5)
+
+    assert (again.status_code, again.content) == (304, b"")
+    assert again.headers["ETag"] == etag
+    assert again.headers["X-RateLimit-Remaining"] == first.headers["X-RateLimit-Remaining"]
+    assert fake_github.rate_used == 1 and fake_github.not_modified_count == 1
+    repo.update_pull(repo.pulls[0], title="First, retitled")
+    changed = requests.get(url, headers={**auth, "If-None-Match": etag}, timeout=5)
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert fake_github.rate_used == 2
+    assert [r.conditional for r in fake_github.requests] == [False, True, True]

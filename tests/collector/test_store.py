@@ -136,21 +136,28 @@ def test_fresh_database_is_created_at_the_newest_revision(
     database_url: str, tmp_path: Path
 ) -> None:
     with recorded_statements() as statements, Store.open(database_url, base_dir=tmp_path) as store:
-        assert store.schema_revision() == head_revision() == "0001"
+        assert store.schema_revision() == head_revision() == "0002"
     assert any(s.lstrip().upper().startswith("CREATE TABLE") for s in statements)
     engine = create_engine(database_url)
     try:
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert {"repositories", "items", "runs", VERSION_TABLE} <= tables
+    assert {
+        "repositories",
+        "items",
+        "runs",
+        "sync_cursors",
+        "page_memos",
+        VERSION_TABLE,
+    } <= tables
 
 
 def test_reopening_runs_no_migration_and_keeps_the_data(database_url: str, tmp_path: Path) -> None:
     with Store.open(database_url, base_dir=tmp_path) as store:
         store.upsert_items("github.com", [commit("a1")], seen_at=SEEN_1)
     with recorded_statements() as statements, Store.open(database_url, base_dir=tmp_path) as store:
-        assert store.schema_revision() == "0001"
+        assert store.schema_revision() == "0002"
         assert keys(store) == [(GITHUB_REPO.path, "commit", "a1")]
     writes = [s for s in statements if s.lstrip().upper().startswith(("CREATE", "ALTER", "INSERT"))]
     assert writes == []
@@ -188,7 +195,7 @@ def test_two_simultaneous_first_opens_both_succeed(database_url: str, tmp_path: 
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert revisions == ["0001", "0001"]
+    assert revisions == [head_revision(), head_revision()]
 
 
 def test_a_database_from_a_newer_release_is_refused(database_url: str, tmp_path: Path) -> None:

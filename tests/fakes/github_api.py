@@ -15,26 +15,40 @@ out (``rate_limit``), GitHub-shaped error bodies, 409 for the commits of an
 empty repository, private repositories hidden from those who may not see them,
 and an optional ``/api/v3`` prefix as on GitHub Enterprise Server.
 
+Conditional requests as on GitHub: every 200 carries a weak ``ETag`` computed
+from its body; a request whose ``If-None-Match`` matches is answered ``304 Not
+Modified`` with no body, and a 304 does not count against the rate limit.
+
 Every request is logged (``requests``) so tests can assert exactly what a
-client asked for. ``fail()`` makes chosen paths answer an error.
+client asked for. ``fail()`` makes chosen paths answer an error; ``hang()``,
+``reset()``, ``truncate()`` and ``block()`` misbehave at the transport level
+(no answer in time, a connection reset, a body cut short, an answer held until
+the test lets it go). ``latency`` delays every answer, for benchmarks. The
+server is threaded, so a hanging request does not hold up the next one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlencode
 
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.fakes import github_payloads as payloads
 from tests.fakes.github_payloads import JsonDict, Urls
+from tests.fakes.github_signal_api import signal_routes
 from tests.fakes.github_world import FakeRepo, GitHubWorld
 
 # 2099-01-01 12:34 UTC: far enough that no client waits for it, and easy to assert.
@@ -44,6 +58,10 @@ RATE_LIMIT_MESSAGE = (
     "please include the request ID 0000:0000:0000000:0000000:00000000."
 )
 Body = JsonDict | list[JsonDict] | dict[str, int]
+T = TypeVar("T")
+
+
+Behaviour = Literal["answer", "hang", "reset", "truncate", "block"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +69,9 @@ class LoggedRequest:
     method: str
     path: str  # relative to the API root: /repos/o/r/pulls, whatever the prefix
     query: dict[str, str]
-    status: int
+    status: int  # 0: no answer (the connection was reset)
     url_path: str  # exactly as received, prefix included
+    conditional: bool = False  # sent If-None-Match or If-Modified-Since
 
 
 @dataclass
@@ -62,21 +81,25 @@ class Fault:
     body: Body
     headers: dict[str, str]
     times: int | None  # None: every time
+    behaviour: Behaviour = "answer"
+    query: dict[str, str] = field(default_factory=dict)  # only requests with these parameters
+    seconds: float = 0.0  # how long "hang" holds the answer back
+    reached: threading.Event = field(default_factory=threading.Event)  # "block": request arrived
+    release: threading.Event = field(default_factory=threading.Event)  # "block": let it go
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        return (
+            self.path == path
+            and (self.times is None or self.times > 0)
+            and all(query.get(key) == value for key, value in self.query.items())
+        )
 
 
 @dataclass
 class Answer:
     status: int
-    body: Body
+    body: Body | None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class _LocalServer(HTTPServer):
-    """pytest-httpserver's server, polling for shutdown often so a test's teardown is instant."""
-
-    def thread_target(self) -> None:
-        assert self.server is not None
-        self.server.serve_forever(poll_interval=0.01)
 
 
 class NotFound(Exception):
@@ -96,9 +119,13 @@ class FakeGitHub:
         rate_limit: int = 5000,
         rate_reset: int = DEFAULT_RATE_RESET,
         rate_limit_status: int = 403,
+        latency: float = 0.0,
+        log_requests: bool = True,
     ) -> None:
         """``prefix``: e.g. "/api/v3" for GitHub Enterprise Server; ``web_url`` defaults to
-        https://github.com, or to the server's own root when a prefix is set (as on GHES)."""
+        https://github.com, or to the server's own root when a prefix is set (as on GHES).
+        ``latency``: seconds every answer is delayed. ``log_requests=False`` keeps only
+        the counters (for benchmarks with tens of thousands of requests)."""
         self.world = world
         self.token = token
         self.prefix = prefix.rstrip("/")
@@ -106,23 +133,43 @@ class FakeGitHub:
         self.rate_reset = rate_reset
         self.rate_limit_status = rate_limit_status
         self.rate_used = 0
+        self.latency = latency
+        self.log_requests = log_requests
         self.requests: list[LoggedRequest] = []
+        self.request_count = 0  # every request, logged or not
+        self.not_modified_count = 0
         self._web_url = web_url
         self._faults: list[Fault] = []
-        self._server = _LocalServer(host="127.0.0.1", port=0)
+        self._lock = threading.Lock()
+        self._errors: list[BaseException] = []
+        self._server: BaseWSGIServer | None = None
+        self._port = 0
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------
 
     def start(self) -> FakeGitHub:
-        self._server.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
-        self._server.start()
+        self._server = make_server("127.0.0.1", 0, self._application, threaded=True)
+        self._port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._server.is_running():
-            self._server.stop()
+        self._shutdown()
         # A bug in the fake must fail the test, not hide as a 500 the client shrugs off.
-        self._server.check_handler_errors()
+        if self._errors:
+            raise self._errors[0]
+
+    def _shutdown(self) -> None:
+        for fault in self._faults:
+            fault.release.set()  # nothing stays blocked past the test
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
     def __enter__(self) -> FakeGitHub:
         return self.start()
@@ -132,14 +179,15 @@ class FakeGitHub:
     ) -> None:
         if kind is None:
             self.stop()
-        elif self._server.is_running():
-            self._server.stop()
+        else:
+            self._shutdown()
 
     # -- what tests read and steer ----------------------------------------------------
 
     @property
     def root_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.port}"
+        assert self._port, "the fake was never started"
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def api_url(self) -> str:
@@ -187,36 +235,151 @@ class FakeGitHub:
         """Answer ``path`` with exactly this, instead of what the world says."""
         self._faults.append(Fault(path, status, body, dict(headers or {}), times))
 
+    def hang(
+        self,
+        path: str,
+        seconds: float,
+        *,
+        times: int | None = 1,
+        query: dict[str, str] | None = None,
+    ) -> Fault:
+        """Hold the answer to ``path`` back for ``seconds`` (past the client's timeout)."""
+        return self._misbehave(path, "hang", times, query, seconds=seconds)
+
+    def reset(
+        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
+    ) -> Fault:
+        """Reset the connection (TCP RST) instead of answering ``path``."""
+        return self._misbehave(path, "reset", times, query)
+
+    def truncate(
+        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
+    ) -> Fault:
+        """Answer ``path`` with half its body while promising all of it (Content-Length)."""
+        return self._misbehave(path, "truncate", times, query)
+
+    def block(
+        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
+    ) -> Fault:
+        """Hold the answer to ``path`` until ``fault.release`` is set; ``fault.reached`` says
+        the request arrived (for killing a client mid-collection)."""
+        return self._misbehave(path, "block", times, query)
+
+    def clear_faults(self) -> None:
+        """Back to answering what the world says."""
+        for fault in self._faults:
+            fault.release.set()
+        self._faults.clear()
+
+    def reset_rate(self) -> None:
+        """The hour is over: the whole primary rate limit is available again."""
+        with self._lock:
+            self.rate_used = 0
+
+    def _misbehave(
+        self,
+        path: str,
+        behaviour: Behaviour,
+        times: int | None,
+        query: dict[str, str] | None,
+        *,
+        seconds: float = 0.0,
+    ) -> Fault:
+        fault = Fault(path, 200, {}, {}, times, behaviour, dict(query or {}), seconds)
+        self._faults.append(fault)
+        return fault
+
     # -- serving --------------------------------------------------------------------------
 
+    def _application(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """The WSGI entry point: ``_handle``, with any bug in the fake kept for ``stop``."""
+        request = Request(environ)
+        try:
+            response = self._handle(request)
+        except Exception as exc:
+            self._errors.append(exc)
+            response = Response("fake GitHub bug", status=599)
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
     def _handle(self, request: Request) -> Response:
-        answer = self._answer(request)
+        if self.latency:
+            time.sleep(self.latency)
         path = request.path
         api_path = path[len(self.prefix) :] if path.startswith(self.prefix + "/") else path
-        self.requests.append(
-            LoggedRequest(
-                method=request.method,
-                path=api_path,
-                query={key: request.args[key] for key in request.args},
-                status=answer.status,
-                url_path=path,
+        query = {key: request.args[key] for key in request.args}
+        with self._lock:
+            fault = self._take_fault(api_path, query)
+        if fault is not None and fault.behaviour == "reset":
+            self._log(request, api_path, query, 0)
+            _reset_connection(request)
+            return Response(b"", status=500)
+        with self._lock:
+            answer = self._answer(request, fault)
+            body = (
+                b"" if answer.body is None else json.dumps(answer.body, ensure_ascii=False).encode()
             )
-        )
-        headers = {
-            "X-GitHub-Media-Type": "github.v3; format=json",
-            "X-GitHub-Api-Version-Selected": "2022-11-28",
-            "X-GitHub-Request-Id": f"FAKE:{len(self.requests):08X}",
-            **self._rate_headers(),
-            **answer.headers,
-        }
-        return Response(
-            json.dumps(answer.body, ensure_ascii=False),
+            extra: dict[str, str] = {}
+            if answer.status == 200 and request.method == "GET":
+                etag = f'W/"{hashlib.sha256(body).hexdigest()[:40]}"'
+                extra["ETag"] = etag
+                if request.headers.get("If-None-Match") == etag:
+                    # Unchanged since the client's copy: no body, and no rate limit spent.
+                    answer, body = Answer(304, None, answer.headers), b""
+                    self.rate_used -= 1
+                    self.not_modified_count += 1
+            self._log(request, api_path, query, answer.status)
+            headers = {
+                "X-GitHub-Media-Type": "github.v3; format=json",
+                "X-GitHub-Api-Version-Selected": "2022-11-28",
+                "X-GitHub-Request-Id": f"FAKE:{self.request_count:08X}",
+                **self._rate_headers(),
+                **extra,
+                **answer.headers,
+            }
+        # The answer is ready (and logged); the network holds it back.
+        if fault is not None and fault.behaviour == "hang":
+            time.sleep(fault.seconds)
+        if fault is not None and fault.behaviour == "block":
+            fault.reached.set()
+            fault.release.wait(60)
+        if answer.status == 304:
+            headers.pop("Link", None)
+            return Response(status=304, headers=headers)
+        response = Response(
+            body,
             status=answer.status,
             headers=headers,
             content_type="application/json; charset=utf-8",
         )
+        if fault is not None and fault.behaviour == "truncate":
+            response = Response(
+                body[: len(body) // 2],
+                status=answer.status,
+                headers={**headers, "Content-Length": str(len(body)), "Connection": "close"},
+                content_type="application/json; charset=utf-8",
+            )
+            response.automatically_set_content_length = False
+        return response
 
-    def _answer(self, request: Request) -> Answer:
+    def _log(self, request: Request, api_path: str, query: dict[str, str], status: int) -> None:
+        self.request_count += 1
+        if self.log_requests:
+            conditional = (
+                "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
+            )
+            self.requests.append(
+                LoggedRequest(
+                    method=request.method,
+                    path=api_path,
+                    query=query,
+                    status=status,
+                    url_path=request.path,
+                    conditional=conditional,
+                )
+            )
+
+    def _answer(self, request: Request, fault: Fault | None) -> Answer:
         if not request.path.startswith(self.prefix + "/"):
             return Answer(404, payloads.error("Not Found", 404))
         auth = self._authenticate(request.headers.get("Authorization"))
@@ -227,8 +390,7 @@ class FakeGitHub:
             body = payloads.error(RATE_LIMIT_MESSAGE, self.rate_limit_status)
             return Answer(self.rate_limit_status, body)
         self.rate_used += 1
-        fault = self._take_fault(path)
-        if fault is not None:
+        if fault is not None and fault.behaviour == "answer":
             return Answer(fault.status, fault.body, fault.headers)
         if request.method != "GET":
             return Answer(404, payloads.error("Not Found", 404))
@@ -250,9 +412,9 @@ class FakeGitHub:
             return None
         return Answer(401, payloads.error("Bad credentials", 401))
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, query: dict[str, str]) -> Fault | None:
         for fault in self._faults:
-            if fault.path == path and (fault.times is None or fault.times > 0):
+            if fault.matches(path, query):
                 if fault.times is not None:
                     fault.times -= 1
                 return fault
@@ -280,9 +442,11 @@ class FakeGitHub:
             (re.compile(repo), self._repo),
             (re.compile(rf"{repo}/languages"), self._languages),
             (re.compile(rf"{repo}/pulls"), self._pulls),
+            (re.compile(rf"{repo}/pulls/([0-9]+)"), self._pull),
             (re.compile(rf"{repo}/commits"), self._commits),
             (re.compile(rf"{repo}/releases"), self._releases),
             (re.compile(rf"{repo}/tags"), self._tags),
+            *signal_routes(self, repo),
         )
 
     # -- routes -------------------------------------------------------------------------
@@ -382,7 +546,20 @@ class FakeGitHub:
             pulls.sort(key=lambda pr: (pr.updated_at, pr.number), reverse=descending)
         else:
             pulls.sort(key=lambda pr: (pr.created_at, pr.number), reverse=descending)
-        return self._page(request, [payloads.pull(pr, repo, self.world, self.urls) for pr in pulls])
+        # Only the asked page is turned into JSON: the fake stays fast on big worlds.
+        shown = payloads.repository(repo, self.world, self.urls)
+        return self._page(
+            request,
+            pulls,
+            lambda pr: payloads.pull(pr, repo, self.world, self.urls, repo_payload=shown),
+        )
+
+    def _pull(self, request: Request, owner: str, name: str, number: str) -> Answer:
+        repo = self._visible_repo(owner, name)
+        for pr in repo.pulls:
+            if pr.number == int(number):
+                return Answer(200, payloads.pull_detail(pr, repo, self.world, self.urls))
+        raise NotFound
 
     def _commits(self, request: Request, owner: str, name: str) -> Answer:
         repo = self._visible_repo(owner, name)
@@ -396,17 +573,21 @@ class FakeGitHub:
         if "since" in request.args:
             since = datetime.fromisoformat(request.args["since"])
             commits = [commit for commit in commits if commit.committed_at >= since]
-        return self._page(request, [payloads.commit(commit, repo, self.urls) for commit in commits])
+        if "path" in request.args:
+            touched = repo.signals.files.get(request.args["path"])
+            shas = set(touched.commits) if touched is not None else set()
+            commits = [commit for commit in commits if commit.sha in shas]
+        return self._page(request, commits, lambda commit: payloads.commit(commit, repo, self.urls))
 
     def _releases(self, request: Request, owner: str, name: str) -> Answer:
         repo = self._visible_repo(owner, name)
         releases = sorted(repo.releases, key=lambda release: release.created_at, reverse=True)
-        return self._page(request, [payloads.release(entry, repo, self.urls) for entry in releases])
+        return self._page(request, releases, lambda entry: payloads.release(entry, repo, self.urls))
 
     def _tags(self, request: Request, owner: str, name: str) -> Answer:
         repo = self._visible_repo(owner, name)
         tags = sorted(repo.tags, key=lambda tag: tag.name, reverse=True)
-        return self._page(request, [payloads.tag(tag, repo, self.urls) for tag in tags])
+        return self._page(request, tags, lambda tag: payloads.tag(tag, repo, self.urls))
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -427,14 +608,17 @@ class FakeGitHub:
         default_direction = "asc" if sort == "full_name" else "desc"
         descending = request.args.get("direction", default_direction) == "desc"
         repos = sorted(repos, key=keys.get(sort, keys["full_name"]), reverse=descending)
-        entries = [payloads.repository(repo, self.world, self.urls) for repo in repos]
-        return self._page(request, entries)
+        return self._page(
+            request, repos, lambda repo: payloads.repository(repo, self.world, self.urls)
+        )
 
-    def _page(self, request: Request, entries: list[JsonDict]) -> Answer:
+    def _page(
+        self, request: Request, entries: Sequence[T], to_json: Callable[[T], JsonDict]
+    ) -> Answer:
         per_page = min(max(_int(request.args.get("per_page"), 30), 1), 100)
         page = max(_int(request.args.get("page"), 1), 1)
         last = max((len(entries) + per_page - 1) // per_page, 1)
-        chunk = entries[(page - 1) * per_page : page * per_page]
+        chunk = [to_json(entry) for entry in entries[(page - 1) * per_page : page * per_page]]
         links = dict(self._page_links(request, page, last))
         headers = {"Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
         return Answer(200, chunk, headers if links else {})
@@ -463,6 +647,14 @@ _REASONS = {
     500: "Server Error",
     502: "Server Error",
 }
+
+
+def _reset_connection(request: Request) -> None:
+    """Close the client's connection with a TCP RST, the way a crashed proxy does."""
+    connection = request.environ.get("werkzeug.socket")
+    if isinstance(connection, socket.socket):
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.shutdown(socket.SHUT_RDWR)
 
 
 def _int(value: str | None, default: int) -> int:

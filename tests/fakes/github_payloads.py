@@ -320,8 +320,19 @@ def milestone(title: str, repo: FakeRepo, world: GitHubWorld, urls: Urls) -> Jso
     }
 
 
-def pull(pr: FakePull, repo: FakeRepo, world: GitHubWorld, urls: Urls) -> JsonDict:
-    """One entry of ``GET /repos/{o}/{r}/pulls`` (pull-request-simple)."""
+def pull(
+    pr: FakePull,
+    repo: FakeRepo,
+    world: GitHubWorld,
+    urls: Urls,
+    *,
+    repo_payload: JsonDict | None = None,
+) -> JsonDict:
+    """One entry of ``GET /repos/{o}/{r}/pulls`` (pull-request-simple).
+
+    ``repo_payload``: ``repository(repo, ...)`` computed once for a whole page.
+    """
+    shown = repo_payload if repo_payload is not None else repository(repo, world, urls)
     api = f"{urls.api}/repos/{repo.full_name}"
     html = f"{urls.web}/{repo.full_name}/pull/{pr.number}"
     pull_id = stable_id("pull", repo.full_name.lower(), str(pr.number))
@@ -359,9 +370,9 @@ def pull(pr: FakePull, repo: FakeRepo, world: GitHubWorld, urls: Urls) -> JsonDi
         "assignees": assignees,
         "requested_reviewers": [simple_user(login, urls) for login in pr.requested_reviewers],
         "requested_teams": [],
-        "head": _branch(pr.head_ref, pr.head_sha, repo, world, urls),
+        "head": _branch(pr.head_ref, pr.head_sha, repo, world, urls, shown),
         "base": _branch(
-            pr.base_ref, fake_sha(repo.full_name, "base", pr.base_ref), repo, world, urls
+            pr.base_ref, fake_sha(repo.full_name, "base", pr.base_ref), repo, world, urls, shown
         ),
         "_links": {
             "self": {"href": self_url},
@@ -379,14 +390,36 @@ def pull(pr: FakePull, repo: FakeRepo, world: GitHubWorld, urls: Urls) -> JsonDi
     }
 
 
-def _branch(ref: str, sha: str, repo: FakeRepo, world: GitHubWorld, urls: Urls) -> JsonDict:
+def _branch(
+    ref: str, sha: str, repo: FakeRepo, world: GitHubWorld, urls: Urls, shown: JsonDict
+) -> JsonDict:
     owner = world.accounts[repo.owner.lower()]
     return {
         "label": f"{repo.owner}:{ref}",
         "ref": ref,
         "sha": sha,
         "user": account_user(owner, urls),
-        "repo": repository(repo, world, urls),
+        "repo": shown,
+    }
+
+
+def pull_detail(pr: FakePull, repo: FakeRepo, world: GitHubWorld, urls: Urls) -> JsonDict:
+    """``GET /repos/{o}/{r}/pulls/{n}``: the list entry plus what only the detail carries."""
+    merged_by = simple_user(world.viewer, urls) if pr.merged_at else None
+    return {
+        **pull(pr, repo, world, urls),
+        "merged": pr.merged_at is not None,
+        "mergeable": None if pr.state == "closed" else True,
+        "rebaseable": None if pr.state == "closed" else True,
+        "mergeable_state": "unknown" if pr.state == "closed" else "clean",
+        "merged_by": merged_by,
+        "comments": 0,
+        "review_comments": 0,
+        "maintainer_can_modify": False,
+        "commits": 1,
+        "additions": 10 + pr.number % 90,
+        "deletions": pr.number % 17,
+        "changed_files": 1 + pr.number % 5,
     }
 
 

@@ -19,7 +19,9 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from tests.fakes.github_signal_world import FakeSignals
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -129,6 +131,9 @@ class FakeRepo:
     commits: list[FakeCommit] = field(default_factory=list)
     releases: list[FakeRelease] = field(default_factory=list)
     tags: list[FakeTag] = field(default_factory=list)
+    repo_id: int = 0  # GitHub's id: set once, kept through renames and transfers
+    # Deployments, workflows, issues, files: see tests.fakes.github_signal_world.
+    signals: FakeSignals = field(default_factory=FakeSignals)
 
     @property
     def full_name(self) -> str:
@@ -136,7 +141,7 @@ class FakeRepo:
 
     @property
     def id(self) -> int:
-        return stable_id("repo", self.full_name.lower())
+        return self.repo_id or stable_id("repo", self.full_name.lower())
 
     @property
     def private(self) -> bool:
@@ -204,7 +209,10 @@ class FakeRepo:
         committed_at: datetime | None = None,
         sha: str | None = None,
     ) -> FakeCommit:
-        """A commit on the default branch. ``author=None``: not linked to an account."""
+        """A commit pushed to the default branch. ``author=None``: not linked to an account.
+
+        As on GitHub, the push moves the repository's ``pushed_at``.
+        """
         login = self.world.viewer if author == "" else author
         authored = authored_at or self.world.tick()
         commit = FakeCommit(
@@ -219,7 +227,33 @@ class FakeRepo:
             parents=[self.commits[-1].sha] if self.commits else [],
         )
         self.commits.append(commit)
+        if self.pushed_at is None or commit.committed_at > self.pushed_at:
+            self.pushed_at = commit.committed_at
         return commit
+
+    def update_pull(
+        self, pull: FakePull, *, at: datetime | None = None, **changes: Any
+    ) -> FakePull:
+        """Change a pull request as a person would on GitHub: its ``updated_at`` moves.
+
+        ``merged=True`` merges it (closed, merge commit, ``merged_at``) at ``at``.
+        """
+        moment = at or self.world.tick()
+        if changes.pop("merged", False):
+            pull.state, pull.closed_at, pull.merged_at = "closed", moment, moment
+            pull.merge_commit_sha = fake_sha(self.full_name, "merge", str(pull.number))
+        for name, value in changes.items():
+            if not hasattr(pull, name):
+                raise AttributeError(f"a pull request has no field {name!r}")
+            setattr(pull, name, value)
+        pull.updated_at = moment
+        return pull
+
+    def delete_release(self, tag: str) -> None:
+        self.releases = [release for release in self.releases if release.tag != tag]
+
+    def delete_tag(self, name: str) -> None:
+        self.tags = [tag for tag in self.tags if tag.name != name]
 
     def add_release(
         self,
@@ -320,8 +354,22 @@ class GitHubWorld:
             updated_at=updated_at or created,
             pushed_at=pushed_at or created,
         )
+        repo.repo_id = stable_id("repo", repo.full_name.lower())
         self.repos[repo.full_name.lower()] = repo
         return repo
+
+    def move_repo(self, full_name: str, new_full_name: str) -> FakeRepo:
+        """Rename or transfer a repository: new path, same id (GitHub keeps it)."""
+        repo = self.repos.pop(full_name.lower())
+        owner, repo.name = new_full_name.split("/")
+        if owner.lower() not in self.accounts:
+            self.add_user(owner)
+        repo.owner = self.accounts[owner.lower()].login
+        self.repos[repo.full_name.lower()] = repo
+        return repo
+
+    def delete_repo(self, full_name: str) -> None:
+        del self.repos[full_name.lower()]
 
     def account(self, login: str) -> Account | None:
         return self.accounts.get(login.lower())
