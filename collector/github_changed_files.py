@@ -18,15 +18,15 @@ from urllib.parse import quote, urlencode
 from github import GithubException
 
 from collector import github_signal_mapping as signal_mapping
-from collector.classify import Policy, needs_changed_files
+from collector.classify import Policy
 from collector.github_signals import Get, NextUrl
-from collector.records import Commit, Item, Kind, MergeRequest, Repository
+from collector.records import Item, Kind, MergeRequest, Repository
 from collector.signals import (
     MAX_CHANGED_FILES,
     Change,
     Recall,
+    attach_changed_files,
     changed_paths,
-    reusable_files,
     with_files,
 )
 
@@ -49,21 +49,11 @@ class GitHubChangedFiles:
         if kind not in (Kind.MERGE_REQUEST, Kind.COMMIT) or not records:
             return tuple(records)
         stored = self._recall.stored_items(repository.ref, kind, [r.key for r in records])
-        result: list[Item] = []
-        for record in records:
-            if not isinstance(record, MergeRequest | Commit):
-                result.append(record)
-                continue
-            before = stored.get(record.key)
-            cached = reusable_files(before, record)
-            if cached is not None:
-                truncated = before is not None and before.extra.get("changed_files_truncated")
-                result.append(with_files(record, cached, truncated=truncated is True))
-            elif needs_changed_files(record, self._policy):
-                result.append(self._fetch(repository, record))
-            else:
-                result.append(record)
-        return tuple(result)
+        return tuple(
+            attach_changed_files(
+                records, stored, self._policy, lambda change: self._fetch(repository, change)
+            )
+        )
 
     def _fetch(self, repository: Repository, change: Change) -> Item:
         owner, _, name = repository.ref.path.partition("/")

@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from collector import gitlab_signal_mapping as signal_mapping
-from collector.classify import Policy, needs_changed_files
+from collector.classify import Policy
 from collector.gitlab_client import GitLabClient, Refused
-from collector.records import Commit, Item, Kind, MergeRequest, Repository
+from collector.records import Item, Kind, MergeRequest, Repository
 from collector.signals import (
     MAX_CHANGED_FILES,
     Change,
     Recall,
+    attach_changed_files,
     changed_paths,
-    reusable_files,
     with_files,
 )
 
@@ -46,21 +46,9 @@ class GitLabChangedFiles:
         if kind not in (Kind.MERGE_REQUEST, Kind.COMMIT) or not records:
             return list(records)
         stored = self._recall.stored_items(repository.ref, kind, [r.key for r in records])
-        result: list[Item] = []
-        for record in records:
-            if not isinstance(record, MergeRequest | Commit):
-                result.append(record)
-                continue
-            before = stored.get(record.key)
-            cached = reusable_files(before, record)
-            if cached is not None:
-                truncated = before is not None and before.extra.get("changed_files_truncated")
-                result.append(with_files(record, cached, truncated=truncated is True))
-            elif needs_changed_files(record, self._policy):
-                result.append(self._fetch_files(base, record))
-            else:
-                result.append(record)
-        return result
+        return attach_changed_files(
+            records, stored, self._policy, lambda change: self._fetch_files(base, change)
+        )
 
     def _fetch_files(self, base: str, change: Change) -> Item:
         if isinstance(change, MergeRequest):

@@ -11,13 +11,13 @@ newest one stored. Nothing here talks to a forge.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from collector.adr import ParsedDecision
-from collector.classify import Policy
+from collector.classify import Policy, needs_changed_files
 from collector.records import Commit, Decision, Item, Kind, MergeRequest, RepoRef
 from config.models import EvidenceConfig
 from config.rules import ClassifyConfig
@@ -130,6 +130,34 @@ def with_files(item: ItemT, files: Sequence[str], *, truncated: bool = False) ->
     if truncated:
         extra["changed_files_truncated"] = True
     return item.model_copy(update={"extra": extra})
+
+
+def attach_changed_files(
+    records: Sequence[Item],
+    stored: Mapping[str, Item],
+    policy: Policy,
+    fetch: Callable[[Change], Item],
+) -> list[Item]:
+    """One page of changes with their file lists: stored ones reused, candidates fetched.
+
+    The forge-specific part is only ``fetch`` (its endpoints); which changes get a
+    list, and when a stored one still holds, is the same on every forge.
+    """
+    result: list[Item] = []
+    for record in records:
+        if not isinstance(record, MergeRequest | Commit):
+            result.append(record)
+            continue
+        before = stored.get(record.key)
+        cached = reusable_files(before, record)
+        if cached is not None:
+            truncated = before is not None and before.extra.get("changed_files_truncated")
+            result.append(with_files(record, cached, truncated=truncated is True))
+        elif needs_changed_files(record, policy):
+            result.append(fetch(record))
+        else:
+            result.append(record)
+    return result
 
 
 # -- statuses -------------------------------------------------------------------------------
