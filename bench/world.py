@@ -30,6 +30,7 @@ class RepoNight:
     new_commits: int = 0
     new_releases: int = 0
     new_tags: int = 0
+    new_deployments: int = 0
     pushed: bool = False  # pushed_at moved
 
     @property
@@ -40,6 +41,7 @@ class RepoNight:
             + self.new_commits
             + self.new_releases
             + self.new_tags
+            + self.new_deployments
         )
 
 
@@ -118,11 +120,8 @@ def _fill(repo: FakeRepo, pulls: int, rng: random.Random) -> None:
 
 
 def simulate_night(world: GitHubWorld, *, seed: int = 7) -> Night:
-    """One day of work after the first sync: new and updated pull requests, merges, a release.
-
-    About one pull request in a hundred changes. Deployments are not collected
-    (there is no deployment kind yet), so the night has none.
-    """
+    """One day of work after the first sync: new and updated pull requests, merges, and a
+    release deployed to production. About one pull request in a hundred changes."""
     rng = random.Random(seed * 1_000_003)
     clock = FIRST_SYNC + timedelta(hours=1)
     repos = sorted(world.repos.values(), key=lambda repo: repo.full_name)
@@ -154,4 +153,12 @@ def simulate_night(world: GitHubWorld, *, seed: int = 7) -> Night:
     changes.new_releases += 1
     changes.new_tags += 1
     changes.pushed = True
+    # ... and the release is deployed to production.
+    signals = release_repo.signals
+    sha = release_repo.commits[-1].sha if release_repo.commits else "0" * 40
+    deployment = signals.add_deployment(
+        release_repo, "production", ref="v9.0.0", sha=sha, at=clock + timedelta(minutes=3)
+    )
+    signals.add_status(release_repo, deployment, "success", at=clock + timedelta(minutes=9))
+    changes.new_deployments += 1
     return night
