@@ -1,7 +1,10 @@
 """One measured collection in a fresh process, so its memory is its own.
 
-    python -m bench.child sync CONFIG            # evidence's collection (pipeline.collect)
-    python -m bench.child naive API_URL STORE    # the naive PyGithub loop
+    python -m bench.child sync CONFIG                  # evidence's collection (pipeline.collect)
+    python -m bench.child naive github API_URL STORE   # the naive PyGithub loop
+    python -m bench.child naive gitlab URL STORE       # the naive python-gitlab loop
+
+The token comes from ``GITHUB_TOKEN`` or ``GITLAB_TOKEN``, as for a collection.
 
 Prints one JSON line: wall time of the collection itself (imports excluded)
 and the process's peak resident memory (``ru_maxrss``, imports included).
@@ -18,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.naive import collect_naively
+from bench.naive import collect_gitlab_naively, collect_naively
 from config.loader import load_config
 from evidence import pipeline
 
@@ -30,12 +33,17 @@ def main(argv: list[str]) -> None:
     if mode == "sync":
         report = pipeline.collect(load_config(Path(args[0])))
         outcome = report.status
-    elif mode == "naive":
-        api_url, store_url = args
+    elif mode == "naive" and args[0] == "github":
+        api_url, store_url = args[1:]
         host = urlsplit(api_url).netloc
         outcome = f"{collect_naively(api_url, os.environ['GITHUB_TOKEN'], store_url, host=host)}"
+    elif mode == "naive" and args[0] == "gitlab":
+        url, store_url = args[1:]
+        host = url.split("://", 1)[1]  # the address and any path prefix, as the source records
+        token = os.environ["GITLAB_TOKEN"]
+        outcome = f"{collect_gitlab_naively(url, token, store_url, host=host)}"
     else:
-        raise SystemExit(f"unknown mode {mode!r}; use sync or naive")
+        raise SystemExit(f"unknown mode {' '.join(argv)!r}; use sync or naive github|gitlab")
     wall = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"outcome": outcome, "wall": wall, "peak_mb": peak_kib / 1024}))

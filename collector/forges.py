@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from collector.github import GitHubForge
-from collector.github_requests import Limits
 from collector.gitlab import GitLabForge
+from collector.limits import Limits
 from collector.signals import Recall, SignalSettings
 from collector.sources import ForgeSource
 from config.models import CollectConfig, Source
@@ -33,7 +33,7 @@ def open_forge(
             config, secret, limits=limits, signals=signals, recall=recall
         ),
         "gitlab": lambda config, secret: GitLabForge(
-            config, secret, signals=signals, recall=recall
+            config, secret, limits=limits, signals=signals, recall=recall
         ),
     }
     return forges[source.forge](source, token)

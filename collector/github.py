@@ -32,13 +32,13 @@ from collector.github_changed_files import GitHubChangedFiles
 from collector.github_requests import (
     Answer,
     GitHubRequests,
-    Limits,
     RequestFailed,
     error_message,
     short,
 )
 from collector.github_signals import SIGNAL_KINDS, GitHubSignals
 from collector.incremental import Cursor, SyncPage, SyncState, Validators
+from collector.limits import Limits
 from collector.passes import Fetched
 from collector.records import Item, Kind, RepoRef, Repository
 from collector.signals import NothingStored, Recall, SignalSettings

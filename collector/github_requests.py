@@ -28,7 +28,7 @@ import random as random_module
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,36 +36,15 @@ import requests
 import urllib3
 from github.Requester import Requester
 
-from collector.backoff import Backoff
 from collector.incremental import Validators
+from collector.limits import Limits
 from collector.sources import RateLimitStop, RequestStats
-from config.models import CollectConfig
 from evidence.errors import SourceError
 
 # GitHub: without Retry-After or an exhausted primary limit, wait at least a minute.
 SECONDARY_RATE_WAIT = 60.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _RESUMES = "stopped cleanly; the next run resumes where this one stopped"
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """How patient a source is: from ``[collect]`` in the config."""
-
-    timeout: int = 30  # seconds; PyGithub takes whole seconds
-    retries: int = 3
-    rate_limit_reserve: int = 100
-    max_rate_limit_wait: float = 900.0
-    backoff: Backoff = field(default_factory=Backoff)
-
-    @classmethod
-    def from_config(cls, collect: CollectConfig) -> Limits:
-        return cls(
-            timeout=collect.timeout,
-            retries=collect.retries,
-            rate_limit_reserve=collect.rate_limit_reserve,
-            max_rate_limit_wait=float(collect.max_rate_limit_wait),
-        )
 
 
 @dataclass(frozen=True, slots=True)

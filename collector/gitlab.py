@@ -17,26 +17,32 @@ wanted, the listings themselves ask GitLab for ``visibility=public``.
 
 from __future__ import annotations
 
+import random as random_module
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import ValidationError
 
 from collector import gitlab_mapping as mapping
-from collector.github_mapping import text
+from collector import gitlab_sync
+from collector.github_mapping import parse_datetime, text
 from collector.gitlab_changed_files import GitLabChangedFiles
-from collector.gitlab_client import GitLabClient, Refused, short
+from collector.gitlab_client import GitLabClient, Refused, RequestFailed, short
 from collector.gitlab_signals import SIGNAL_KINDS, GitLabSignals
-from collector.records import Item, Kind, Repository, Visibility
+from collector.incremental import SyncPage, SyncState, Validators
+from collector.limits import Limits
+from collector.passes import Fetched, unchanged_since, whole_list_pass
+from collector.records import Item, Kind, RepoRef, Repository, Visibility
 from collector.signals import NothingStored, Recall, SignalSettings
 from collector.sources import RepositoryUnavailable, RequestStats
 from config.models import GitLabSource
 from evidence.errors import SourceError
 
 Json = Mapping[str, Any]
+T = TypeVar("T")
 
 # Statuses that make one project unreadable without saying anything about the others.
 PROJECT_GONE = {
@@ -110,13 +116,15 @@ class GitLabForge:
         config: GitLabSource,
         token: str,
         *,
-        retries: int = 3,
-        max_wait: float = 60.0,
+        limits: Limits | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
+        random: Callable[[], float] = random_module.random,
         signals: SignalSettings | None = None,
         recall: Recall | None = None,
     ) -> None:
-        """``max_wait``: longest ``Retry-After`` obeyed; ``sleep`` is injectable for tests.
+        """``limits``: retries and rate-limit patience (``[collect]``); ``sleep``,
+        ``wall_clock`` and ``random`` replace the real ones in tests.
 
         ``signals``: the owner's choices that decide what to fetch (ADR folders, deploy
         job globs, which changes need their files); ``recall``: what the store holds,
@@ -128,10 +136,19 @@ class GitLabForge:
         if not token:
             raise SourceError(self.name, f"{config.token_env} is empty; export a GitLab token")
         self._client = GitLabClient(
-            config, token, source=self.name, retries=retries, max_wait=max_wait, sleep=sleep
+            config,
+            token,
+            source=self.name,
+            limits=limits or Limits(),
+            sleep=sleep,
+            wall_clock=wall_clock,
+            random=random,
         )
         self._projects: dict[str, ProjectFacts] = {}
+        self._heads: dict[str, str | None] = {}  # project path -> default branch head, this run
+        self._listing_complete = self._unreadable = False
         settings, stored = signals or SignalSettings(), recall or NothingStored()
+        self._adr_paths = settings.adr_paths
         self._signals = GitLabSignals(
             self._client, settings, stored, warnings=self.warnings, host=config.host
         )
@@ -153,16 +170,48 @@ class GitLabForge:
         self._client.close()
 
     def repositories(self) -> Iterator[Repository]:
+        return self.repositories_since({})
+
+    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
+        """Every item of one kind, page by page, without any incremental state."""
+        facts = self._projects.get(repository.ref.path.lower())
+        if facts is not None and not facts.wants(kind):
+            return  # the feature is off or the repository empty: nothing to ask for
+        base = self._base(repository, facts)
+        if kind in SIGNAL_KINDS:
+            pages = self._signals.items(kind, repository, base)
+        else:
+            endpoint, params, to_item = self._item_endpoint(kind, base, repository)
+            pages = (
+                self._records(kind, repository, base, page, to_item)
+                for page in self._client.pages(endpoint, params)
+            )
+        for records in self._guarded(pages, repository, f"{base} ({kind.value})"):
+            if records:
+                yield records
+
+    # -- the IncrementalSource interface ---------------------------------------------
+
+    @property
+    def listing_complete(self) -> bool:
+        return self._listing_complete
+
+    def repositories_since(self, known: Mapping[RepoRef, Repository]) -> Iterator[Repository]:
+        """Projects in scope; languages are reused from ``known`` while there was no activity."""
+        self._listing_complete = self._unreadable = False
+        self._heads.clear()  # branch heads are asked once per run
+        complete = True
         seen: set[str] = set()
         for scope, path, params in self._listing_scopes():
             try:
                 for page in self._client.pages(path, params):
                     for raw in page:
-                        repository = self._keep(raw, seen, scope, explicit=False)
+                        repository = self._keep(raw, seen, scope, known, explicit=False)
                         if repository is not None:
                             yield repository
             except Refused as exc:
                 self._scope_failed(scope, exc)
+                complete = False
         for spec in self._config.projects:
             if spec.lower() in seen:
                 continue  # already listed through a group or user: no need to ask again
@@ -170,29 +219,90 @@ class GitLabForge:
             try:
                 _, raw = self._client.get(f"/projects/{quote(spec, safe='')}")
             except Refused as exc:
+                # A project named in the config that is gone is simply not listed.
+                complete = complete and exc.status == 404
                 self._scope_failed(scope, exc)
                 continue
             if not isinstance(raw, Mapping):
                 self.warnings.append(f"{scope}: unexpected answer from {self._host}; skipped")
+                complete = False
                 continue
-            repository = self._keep(raw, seen, scope, explicit=True)
+            repository = self._keep(raw, seen, scope, known, explicit=True)
             if repository is not None:
                 yield repository
+        # A project skipped for unexpected data is not gone: flag nothing this time.
+        self._listing_complete = complete and not self._unreadable
 
-    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
-        path = repository.ref.path
-        facts = self._projects.get(path.lower())
+    def sync_items(
+        self, repository: Repository, kind: Kind, state: SyncState
+    ) -> Iterator[SyncPage]:
+        """The pages to commit for one (project, kind): only what changed since ``state``."""
+        facts = self._projects.get(repository.ref.path.lower())
         if facts is not None and not facts.wants(kind):
             return  # the feature is off or the repository empty: nothing to ask for
-        # The numeric id is stable across renames and needs no path encoding.
-        project = str(facts.id) if facts is not None else quote(path, safe="")
-        base = f"/projects/{project}"
+        base = self._base(repository, facts)
+        pages = self._changed_pages(repository, kind, base, state)
+        yield from self._guarded(pages, repository, f"{base} ({kind.value})")
+
+    def _changed_pages(
+        self, repository: Repository, kind: Kind, base: str, state: SyncState
+    ) -> Iterator[SyncPage]:
+        """What ``collector.gitlab_sync`` says to read for ``kind``, as pages to commit."""
         if kind in SIGNAL_KINDS:
-            endpoint = f"{base} ({kind.value})"
-            pages = self._signals.items(kind, repository, base)
-        else:
-            endpoint, params, to_item = self._item_endpoint(kind, base, repository)
-            pages = self._listed(kind, repository, base, endpoint, params, to_item)
+            marker = None
+            if kind is Kind.DECISION:
+                head = self._head(base, repository)
+                marker = gitlab_sync.decision_marker(head, self._adr_paths)
+                if unchanged_since(state.cursor, marker):
+                    return
+            batches = self._signals.items(kind, repository, base)
+            whole_list = kind is Kind.DECISION  # every ADR file is listed: deletions show
+            yield from gitlab_sync.signal_pages(
+                batches, state, marker=marker, whole_list=whole_list
+            )
+            return
+        endpoint, params, to_item = self._item_endpoint(kind, base, repository)
+
+        def fetch(url: str, validators: Validators | None) -> Fetched:
+            page = self._client.page(url, validators)
+            if page.entries is None:
+                return Fetched(url, None, None, None)
+            records = self._records(kind, repository, base, page.entries, to_item)
+            return Fetched(url, tuple(records), page.next_url, page.validators)
+
+        def list_url(filters: dict[str, str]) -> str:
+            return self._client.list_url(endpoint, {**params, **filters})
+
+        if kind is Kind.MERGE_REQUEST:
+            yield from gitlab_sync.merge_request_pages(fetch, list_url, state)
+        elif kind is Kind.COMMIT:
+            head = self._head(base, repository)
+            yield from gitlab_sync.commit_pages(fetch, list_url, state, head=head)
+        else:  # releases and tags: in no order that tells what changed
+            page_size = self._config.page_size
+            yield from whole_list_pass(fetch, list_url({}), state, page_size=page_size)
+
+    def _records(
+        self,
+        kind: Kind,
+        repository: Repository,
+        base: str,
+        page: Sequence[Json],
+        to_item: Callable[[Json], Item],
+    ) -> list[Item]:
+        """One page mapped; candidates among the changes get their changed files."""
+        try:
+            records = [to_item(raw) for raw in page]
+        except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
+            reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
+            raise RepositoryUnavailable(repository.ref.path, reason) from None
+        if not records:
+            return records
+        # Changed files are cached in the store while the change itself is unchanged.
+        return self._changed_files.with_changed_files(kind, repository, base, records)
+
+    def _guarded(self, pages: Iterator[T], repository: Repository, endpoint: str) -> Iterator[T]:
+        """``pages`` with GitLab's refusals turned into what the sync loop understands."""
         try:
             yield from pages
         except Refused as exc:
@@ -200,28 +310,37 @@ class GitLabForge:
                 # A 404 says the project is gone for us (deleted, moved away, access lost);
                 # a 403 may pass, so its stored items stay shown.
                 raise RepositoryUnavailable(
-                    path, f"{PROJECT_GONE[exc.status]}: {exc.message}", gone=exc.status == 404
+                    repository.ref.path,
+                    f"{PROJECT_GONE[exc.status]}: {exc.message}",
+                    gone=exc.status == 404,
                 ) from None
             raise self._unexpected(exc, endpoint) from None
+        except RequestFailed as exc:
+            if exc.unreachable:
+                raise  # no other project of this instance would fare better
+            # This project's list keeps failing: skip it, the others go on.
+            raise RepositoryUnavailable(repository.ref.path, exc.problem) from None
 
-    def _listed(
-        self,
-        kind: Kind,
-        repository: Repository,
-        base: str,
-        endpoint: str,
-        params: dict[str, str],
-        to_item: Callable[[Json], Item],
-    ) -> Iterator[list[Item]]:
-        for page in self._client.pages(endpoint, params):
+    def _base(self, repository: Repository, facts: ProjectFacts | None) -> str:
+        # The numeric id is stable across renames and needs no path encoding.
+        project = str(facts.id) if facts is not None else quote(repository.ref.path, safe="")
+        return f"/projects/{project}"
+
+    def _head(self, base: str, repository: Repository) -> str | None:
+        """The default branch's head commit: one request per project and run."""
+        key = repository.ref.path.lower()
+        if key not in self._heads:
+            branch = quote(repository.default_branch, safe="")
             try:
-                records = [to_item(raw) for raw in page]
-            except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
-                reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
-                raise RepositoryUnavailable(repository.ref.path, reason) from None
-            if records:
-                # Candidates among the changes get their changed files (cached while unchanged).
-                yield self._changed_files.with_changed_files(kind, repository, base, records)
+                _, data = self._client.get(f"{base}/repository/branches/{branch}")
+            except Refused as exc:
+                if exc.status != 404:
+                    raise
+                data = None  # no such branch (yet): no marker, so everything is read
+            commit = data.get("commit") if isinstance(data, Mapping) else None
+            head = commit.get("id") if isinstance(commit, Mapping) else None
+            self._heads[key] = head if isinstance(head, str) and head else None
+        return self._heads[key]
 
     # -- scopes and projects ------------------------------------------------------------
 
@@ -242,7 +361,15 @@ class GitLabForge:
             params = {"pagination": "keyset", "order_by": "id", "sort": "asc", **public_only}
             yield f"user {user}", f"/users/{quote(user, safe='')}/projects", params
 
-    def _keep(self, raw: Json, seen: set[str], scope: str, *, explicit: bool) -> Repository | None:
+    def _keep(
+        self,
+        raw: Json,
+        seen: set[str],
+        scope: str,
+        known: Mapping[RepoRef, Repository],
+        *,
+        explicit: bool,
+    ) -> Repository | None:
         """Map a listed project if the policy keeps it and no other scope did."""
         path = text(raw, "path_with_namespace")
         project_id = raw.get("id")
@@ -267,11 +394,12 @@ class GitLabForge:
             return None
         try:
             facts = project_facts(raw)
-            languages = self._languages(facts, path) if facts.wants(Kind.COMMIT) else {}
+            languages = self._languages(raw, facts, path, known) if facts.wants(Kind.COMMIT) else {}
             repository = mapping.repository(
                 raw, host=config.host, source=self.name, languages=languages
             )
         except (ValidationError, KeyError, TypeError, ValueError) as exc:
+            self._unreadable = True
             self.warnings.append(
                 f"{scope}: project {path} has unexpected data ({short(exc)}); skipped"
             )
@@ -279,8 +407,17 @@ class GitLabForge:
         self._projects[path.lower()] = facts
         return repository
 
-    def _languages(self, facts: ProjectFacts, path: str) -> dict[str, int]:
-        # The project lists carry no language breakdown: one request per kept project.
+    def _languages(
+        self, raw: Json, facts: ProjectFacts, path: str, known: Mapping[RepoRef, Repository]
+    ) -> dict[str, int]:
+        # The project lists carry no language breakdown: one request per project, unless
+        # ``last_activity_at`` has not moved since it was stored. That marker is written at
+        # most hourly and misses some changes (see collector.gitlab_sync), so a breakdown
+        # may lag a push by a night: harmless for a share of languages, unlike for items.
+        stored = known.get(RepoRef(forge="gitlab", host=self._config.host, path=path))
+        activity = parse_datetime(raw.get("last_activity_at"))
+        if stored is not None and activity is not None and stored.pushed_at == activity:
+            return dict(stored.languages)
         endpoint = f"/projects/{facts.id}/languages"
         try:
             _, data = self._client.get(endpoint)

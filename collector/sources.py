@@ -27,7 +27,7 @@ class RequestStats:
     rate_remaining: int | None = None
     rate_reset: datetime | None = None
     not_modified: int = 0  # answered 304: the stored copy is current
-    rate_cost: int = 0  # answers that count against the rate limit (a 304 does not)
+    rate_cost: int = 0  # answers that count against the rate limit (GitHub: not a 304)
     retries: int = 0  # requests repeated after a transient fault or a rate limit
     waited: float = 0.0  # seconds slept for rate limits and backoff
 

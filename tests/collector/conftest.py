@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from collector.github import GitHubForge
-from collector.github_requests import Limits
 from collector.gitlab import GitLabForge
+from collector.limits import Limits
 from config.models import GitHubSource, GitLabSource
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
@@ -111,18 +112,33 @@ def gitlab_sleeps() -> list[float]:
 def make_gitlab(fake_gitlab: FakeGitLab, gitlab_sleeps: list[float]) -> Iterator[MakeGitLabForge]:
     """``make_gitlab(groups=[...], ...)``: a GitLabForge on the fake, closed after the test.
 
-    Keyword arguments are GitLabSource settings, plus ``token``, ``retries`` (one
-    by default) and ``max_wait``.
+    Keyword arguments are GitLabSource settings (``timeout`` among them), plus
+    ``token``, ``retries`` (one by default), ``reserve``, ``max_wait``, ``sleep`` and
+    ``wall_clock``. Waits go to ``gitlab_sleeps`` (or ``sleep``) instead of sleeping;
+    the backoff's jitter is fixed.
     """
     made: list[GitLabForge] = []
 
     def make(
-        *, token: str = GITLAB_TOKEN, retries: int = 1, max_wait: float = 60.0, **settings: Any
+        *,
+        token: str = GITLAB_TOKEN,
+        retries: int = 1,
+        reserve: int = 0,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        **settings: Any,
     ) -> GitLabForge:
         settings.setdefault("url", fake_gitlab.url)
         config = GitLabSource(forge="gitlab", **settings)
+        limits = Limits(retries=retries, rate_limit_reserve=reserve, max_rate_limit_wait=max_wait)
         forge = GitLabForge(
-            config, token, retries=retries, max_wait=max_wait, sleep=gitlab_sleeps.append
+            config,
+            token,
+            limits=limits,
+            sleep=sleep or gitlab_sleeps.append,
+            wall_clock=wall_clock,
+            random=lambda: 0.5,
         )
         made.append(forge)
         return forge

@@ -1,6 +1,6 @@
 """The records GitLab's signals should become, built from the fake's world.
 
-Like ``tests.collector.test_gitlab``'s ``expected_*``: from what GitLab means,
+Like ``tests.fakes.gitlab_expected``'s ``expected_*``: from what GitLab means,
 never from the JSON the fake sends, so a mapping mistake cannot hide behind itself.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from collector.records import Decision, Deployment, Incident, Pipeline, RepoRef
+from collector.records import Decision, Deployment, Incident, Pipeline
 from tests.fakes.gitlab_api import FakeGitLab
+from tests.fakes.gitlab_expected import ref, web
 from tests.fakes.gitlab_world import (
     FakeDeployment,
     FakeIssue,
@@ -28,14 +29,6 @@ STATUS = {
     "created": "created",
     "blocked": "blocked",
 }
-
-
-def ref(fake: FakeGitLab, project: FakeProject) -> RepoRef:
-    return RepoRef(forge="gitlab", host=fake.host, path=project.path_with_namespace)
-
-
-def web(fake: FakeGitLab, project: FakeProject) -> str:
-    return f"{fake.url}/{project.path_with_namespace}"
 
 
 def expected_deployment(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from collector.github import GitHubForge
-from collector.github_requests import Limits
+from collector.limits import Limits
 from collector.records import (
     Item,
     Kind,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from collector.github import GitHubForge
-from collector.github_requests import Limits
+from collector.limits import Limits
 from collector.records import Kind
 from collector.sources import RateLimitStop, RepositoryUnavailable
 from config.models import GitHubSource

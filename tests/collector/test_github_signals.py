@@ -18,7 +18,7 @@ import pytest
 from collector.categories import Category
 from collector.classify import Policy, classify
 from collector.github import GitHubForge
-from collector.github_requests import Limits
+from collector.limits import Limits
 from collector.records import (
     Decision,
     Deployment,

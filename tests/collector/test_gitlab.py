@@ -1,159 +1,33 @@
 """The GitLab source against the fake GitLab API, with python-gitlab running unmodified.
 
 Expected records are built from the fake's world (what GitLab means), never
-from the JSON the fake sends, so a mapping mistake cannot hide behind itself.
+from the JSON the fake sends (``tests.fakes.gitlab_expected``), so a mapping
+mistake cannot hide behind itself.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
-from urllib.parse import quote
 
 import pytest
 
 from collector.categories import Category
 from collector.classify import Policy, classify
 from collector.gitlab import GitLabForge
-from collector.records import (
-    Commit,
-    Item,
-    Kind,
-    MergeRequest,
-    Release,
-    RepoRef,
-    Repository,
-    Tag,
-    Visibility,
-)
+from collector.limits import Limits
+from collector.records import Item, Kind, MergeRequest, RepoRef, Repository, Visibility
 from collector.signals import with_files
 from config.models import GitLabSource
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
 from tests.fakes.gitlab_api import FakeGitLab
-from tests.fakes.gitlab_world import (
-    FakeCommit,
-    FakeMergeRequest,
-    FakeProject,
-    FakeRelease,
-    FakeTag,
-    GitLabWorld,
+from tests.fakes.gitlab_expected import (
+    expected_commit,
+    expected_merge_request,
+    expected_release,
+    expected_repository,
+    expected_tag,
 )
-
-# -- expected records, from the world ------------------------------------------------
-
-
-def ref(fake: FakeGitLab, project: FakeProject) -> RepoRef:
-    return RepoRef(forge="gitlab", host=fake.host, path=project.path_with_namespace)
-
-
-def web(fake: FakeGitLab, project: FakeProject) -> str:
-    return f"{fake.url}/{project.path_with_namespace}"
-
-
-def expected_repository(fake: FakeGitLab, project: FakeProject) -> Repository:
-    return Repository(
-        ref=ref(fake, project),
-        source=fake.host,
-        forge_id=str(project.id),
-        description=project.description or "",
-        url=web(fake, project),
-        default_branch=project.default_branch or "main",
-        languages={name: round(share * 100) for name, share in project.languages.items()},
-        topics=tuple(project.topics),
-        stars=project.stars,
-        visibility=Visibility(project.visibility),
-        fork=project.forked_from is not None,
-        forked_from=project.forked_from,
-        archived=project.archived,
-        created_at=project.created_at,
-        updated_at=project.last_activity_at,
-        pushed_at=project.last_activity_at,
-    )
-
-
-def expected_merge_request(
-    fake: FakeGitLab, project: FakeProject, mr: FakeMergeRequest
-) -> MergeRequest:
-    state: dict[str, Literal["open", "closed", "merged"]] = {
-        "opened": "open",
-        "locked": "open",
-        "closed": "closed",
-        "merged": "merged",
-    }
-    return MergeRequest(
-        repo=ref(fake, project),
-        url=f"{web(fake, project)}/-/merge_requests/{mr.iid}",
-        title=mr.title,
-        author=mr.author,
-        created_at=mr.created_at,
-        updated_at=mr.updated_at,
-        number=mr.iid,
-        body=mr.description or "",
-        state=state[mr.state],
-        draft=mr.draft,
-        labels=tuple(mr.labels),
-        source_branch=mr.source_branch,
-        target_branch=mr.target_branch,
-        merged_at=mr.merged_at,
-        closed_at=mr.closed_at,
-        merge_commit_sha=mr.merge_commit_sha or mr.squash_commit_sha,
-        extra={
-            "references": {
-                "short": f"!{mr.iid}",
-                "relative": f"!{mr.iid}",
-                "full": f"{project.path_with_namespace}!{mr.iid}",
-            },
-            "head_sha": mr.sha,
-            "squash_commit_sha": mr.squash_commit_sha,
-            "merged_by": mr.merged_by,
-            "milestone": mr.milestone,
-            "assignees": mr.assignees,
-            "reviewers": mr.reviewers,
-        },
-    )
-
-
-def expected_commit(fake: FakeGitLab, project: FakeProject, commit: FakeCommit) -> Commit:
-    return Commit(
-        repo=ref(fake, project),
-        url=f"{web(fake, project)}/-/commit/{commit.sha}",
-        title=commit.title,
-        author=commit.author_name,
-        created_at=commit.authored_at,
-        sha=commit.sha,
-        message=commit.message,
-        committed_at=commit.committed_at,
-    )
-
-
-def expected_release(
-    fake: FakeGitLab, project: FakeProject, release: FakeRelease, *, upcoming: bool = False
-) -> Release:
-    return Release(
-        repo=ref(fake, project),
-        url=f"{web(fake, project)}/-/releases/{quote(release.tag, safe='')}",
-        title=release.name or release.tag,
-        author=release.author,
-        created_at=release.created_at,
-        tag=release.tag,
-        name=release.name or "",
-        body=release.description or "",
-        draft=upcoming,
-        published_at=release.released_at,
-        extra={"upcoming_release": upcoming, "commit_sha": release.commit.sha},
-    )
-
-
-def expected_tag(fake: FakeGitLab, project: FakeProject, tag: FakeTag) -> Tag:
-    return Tag(
-        repo=ref(fake, project),
-        url=f"{web(fake, project)}/-/tags/{quote(tag.name, safe='')}",
-        title=tag.name,
-        # Annotated tags have their own date; lightweight ones are dated by their commit.
-        created_at=tag.created_at or tag.commit.committed_at,
-        name=tag.name,
-        sha=tag.commit.sha,
-    )
+from tests.fakes.gitlab_world import GitLabWorld
 
 
 def collect(forge: GitLabForge, repository: Repository, kind: Kind) -> list[Item]:
@@ -588,7 +462,7 @@ def test_an_instance_served_under_a_path_prefix(gitlab_world: GitLabWorld) -> No
         project.add_merge_request(title=f"Change {number}", state="merged")
     with FakeGitLab(gitlab_world, token=GITLAB_TOKEN, prefix="/gitlab") as fake:
         config = GitLabSource(forge="gitlab", url=fake.url + "/", groups=["platform"])
-        forge = GitLabForge(config, GITLAB_TOKEN, retries=0)
+        forge = GitLabForge(config, GITLAB_TOKEN, limits=Limits(retries=0))
         repository = only_repository(forge)
         merge_requests = collect(forge, repository, Kind.MERGE_REQUEST)
         forge.close()

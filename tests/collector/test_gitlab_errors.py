@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 import pytest
 
 from collector.gitlab import GitLabForge
+from collector.limits import Limits
 from collector.records import Kind
-from collector.sources import RepositoryUnavailable
+from collector.sources import RateLimitStop, RepositoryUnavailable
 from config.models import GitLabSource
 from evidence.errors import ExitCode, SourceError
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
@@ -61,7 +62,13 @@ def test_an_unreachable_instance_names_its_url(gitlab_sleeps: list[float]) -> No
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/gitlab"
     config = GitLabSource(forge="gitlab", url=url, users=["dana"])
-    forge = GitLabForge(config, GITLAB_TOKEN, retries=2, sleep=gitlab_sleeps.append)
+    forge = GitLabForge(
+        config,
+        GITLAB_TOKEN,
+        limits=Limits(retries=2),
+        sleep=gitlab_sleeps.append,
+        random=lambda: 0.5,
+    )
 
     with pytest.raises(SourceError) as raised:
         list(forge.repositories())
@@ -70,7 +77,8 @@ def test_an_unreachable_instance_names_its_url(gitlab_sleeps: list[float]) -> No
         f"source 127.0.0.1:{port}/gitlab: cannot reach 127.0.0.1:{port}/gitlab (connection "
         f"failed, 3 attempts); check the network and url ({url}), then rerun"
     )
-    assert gitlab_sleeps == [0.5, 1.0]
+    # Jittered backoff: between half and all of 1 s, then of 2 s (the jitter fixed at 0.5).
+    assert gitlab_sleeps == [0.75, 1.5]
 
 
 def test_tls_trouble_points_at_ca_bundle(
@@ -79,7 +87,7 @@ def test_tls_trouble_points_at_ca_bundle(
     # An https URL on a plain-HTTP port fails the TLS handshake, as an untrusted CA would.
     url = fake_gitlab.url.replace("http://", "https://")
     config = GitLabSource(forge="gitlab", url=url, users=["dana"])
-    forge = GitLabForge(config, GITLAB_TOKEN, retries=2, sleep=gitlab_sleeps.append)
+    forge = GitLabForge(config, GITLAB_TOKEN, limits=Limits(retries=2), sleep=gitlab_sleeps.append)
 
     with pytest.raises(SourceError, match="set ca_bundle to your instance's CA file"):
         list(forge.repositories())
@@ -97,7 +105,7 @@ def test_server_errors_are_retried_then_reported(
     fake_gitlab.fail("/users/dana/projects", 502, times=1)
     recovered = make_gitlab(users=["dana"], retries=1)
     assert [r.ref.path for r in recovered.repositories()] == ["dana/ledger"]
-    assert gitlab_sleeps == [0.5]
+    assert gitlab_sleeps == [0.75]
 
     fake_gitlab.fail("/users/dana/projects", 503)
     failing = make_gitlab(users=["dana"], retries=2)
@@ -118,7 +126,7 @@ def test_links_to_another_host_lend_only_their_cursor(gitlab_world: GitLabWorld)
         config = GitLabSource(
             forge="gitlab", url=fake.url, groups=["acme"], users=["dana"], page_size=2
         )
-        forge = GitLabForge(config, GITLAB_TOKEN, retries=0)
+        forge = GitLabForge(config, GITLAB_TOKEN, limits=Limits(retries=0))
         listed = [r.ref.path for r in forge.repositories()]
         forge.close()
 
@@ -239,7 +247,7 @@ def test_429_waits_as_long_as_retry_after_says(
     assert (forge.stats.retries, forge.stats.waited) == (3, 13.0)
 
 
-def test_a_retry_after_beyond_the_bound_stops_the_source_without_waiting(
+def test_a_retry_after_beyond_the_bound_stops_the_source_cleanly_without_waiting(
     gitlab_world: GitLabWorld,
     fake_gitlab: FakeGitLab,
     make_gitlab: MakeGitLabForge,
@@ -247,19 +255,41 @@ def test_a_retry_after_beyond_the_bound_stops_the_source_without_waiting(
 ) -> None:
     gitlab_world.add_project("dana/ledger")
     fake_gitlab.throttle("/users/dana/projects", retry_after=3600, times=None)
-    forge = make_gitlab(users=["dana"], retries=3, max_wait=60)
+    now = datetime(2030, 5, 6, 7, 0, tzinfo=UTC).timestamp()
+    forge = make_gitlab(users=["dana"], retries=3, max_wait=60, wall_clock=lambda: now)
 
-    with pytest.raises(SourceError) as raised:
+    with pytest.raises(RateLimitStop) as raised:
         list(forge.repositories())
 
-    message = str(raised.value)
-    assert "is rate limiting this token (429, retry after 3600s); rerun after " in message
-    assert message.endswith(" UTC")
+    assert str(raised.value) == (
+        f"source {forge.name}: {fake_gitlab.host} is rate limiting this token (429, retry "
+        "after 3600 s; max_rate_limit_wait is 60 s); stopped cleanly; the next run resumes "
+        "where this one stopped"
+    )
+    assert raised.value.resets_at == datetime(2030, 5, 6, 8, 0, tzinfo=UTC)
+    assert raised.value.exit_code is ExitCode.PARTIAL
     assert gitlab_sleeps == []
     assert len(fake_gitlab.requests) == 1
 
 
-def test_an_exhausted_rate_limit_stops_after_the_bounded_retries(
+def test_a_429_that_keeps_coming_stops_cleanly_after_the_retries(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    gitlab_sleeps: list[float],
+) -> None:
+    gitlab_world.add_project("dana/ledger")
+    fake_gitlab.throttle("/users/dana/projects", retry_after=5, times=None)
+    forge = make_gitlab(users=["dana"], retries=2, max_wait=60)
+
+    with pytest.raises(RateLimitStop, match=r"still rate limits this token \(429\) after 2 waits"):
+        list(forge.repositories())
+
+    assert gitlab_sleeps == [5.0, 5.0]
+    assert [r.status for r in fake_gitlab.requests] == [429, 429, 429]
+
+
+def test_a_spent_budget_stops_before_the_request_that_would_be_refused(
     gitlab_world: GitLabWorld,
     fake_gitlab: FakeGitLab,
     make_gitlab: MakeGitLabForge,
@@ -270,10 +300,33 @@ def test_an_exhausted_rate_limit_stops_after_the_bounded_retries(
     fake_gitlab.rate_limit = 2
     forge = make_gitlab(users=["dana"], retries=3)
 
-    with pytest.raises(SourceError, match=r"\(429, retry after \d+s\)"):
+    with pytest.raises(RateLimitStop) as raised:
         list(forge.repositories())
 
-    # The window resets in 2099: far past the bound, so no waiting and no retry loop.
+    # The window resets in 2099: far past the bound, so no waiting and no 429 provoked.
+    assert str(raised.value) == (
+        f"source {forge.name}: rate limit exhausted, resets at 12:34 UTC; stopped cleanly; "
+        "the next run resumes where this one stopped"
+    )
+    assert raised.value.resets_at == datetime(2099, 1, 1, 12, 34, tzinfo=UTC)
     assert gitlab_sleeps == []
-    assert [r.status for r in fake_gitlab.requests] == [200, 200, 429]
+    assert [r.status for r in fake_gitlab.requests] == [200, 200]
     assert forge.stats.rate_remaining == 0
+
+
+def test_a_limit_spent_elsewhere_stops_at_the_429_without_a_retry_loop(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    gitlab_sleeps: list[float],
+) -> None:
+    gitlab_world.add_project("dana/a")
+    fake_gitlab.rate_limit = 10
+    fake_gitlab.rate_used = 10  # the owner's other tools spent this period's budget
+    forge = make_gitlab(users=["dana"], retries=3, max_wait=60)
+
+    with pytest.raises(RateLimitStop, match="is rate limiting this token"):
+        list(forge.repositories())
+
+    assert gitlab_sleeps == []
+    assert [r.status for r in fake_gitlab.requests] == [429]

@@ -7,6 +7,8 @@ keyset links, filters, encoded paths and error bodies are what python-gitlab
 
 from __future__ import annotations
 
+import hashlib
+
 import gitlab
 import pytest
 import requests
@@ -140,3 +142,132 @@ def test_errors_have_gitlabs_shape(gitlab_world: GitLabWorld, fake_gitlab: FakeG
     throttled = get("/user")
     assert (throttled.status_code, throttled.text) == (429, "Retry later\n")
     assert throttled.headers["Retry-After"] == "30"
+
+
+def get_api(
+    fake: FakeGitLab, path: str, headers: dict[str, str] | None = None, **params: str
+) -> requests.Response:
+    return requests.get(
+        f"{fake.api_url}{path}",
+        params=params,
+        headers={"PRIVATE-TOKEN": GITLAB_TOKEN, **(headers or {})},
+        timeout=5,
+    )
+
+
+def test_a_matching_if_none_match_is_answered_304_and_still_costs_rate_limit(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    for number in range(3):
+        project.add_merge_request(title=f"MR {number}")
+    path = f"/projects/{project.id}/merge_requests"
+
+    first = get_api(fake_gitlab, path, per_page="2")
+    etag = first.headers["ETag"]
+    # Rack::ETag: weak, the first 32 hex digits of the body's SHA-256.
+    assert etag == f'W/"{hashlib.sha256(first.content).hexdigest()[:32]}"'
+    again = get_api(fake_gitlab, path, {"If-None-Match": etag}, per_page="2")
+
+    assert (again.status_code, again.content) == (304, b"")
+    assert again.headers["ETag"] == etag
+    # Rack::ConditionalGet keeps the other headers: the rate limit and the pagination.
+    assert again.headers["RateLimit-Remaining"] == "1998"
+    assert again.headers["X-Next-Page"] == "2"
+    assert "Content-Type" not in again.headers
+    assert (fake_gitlab.rate_used, fake_gitlab.request_count) == (2, 2)
+    assert fake_gitlab.not_modified_count == 1
+    assert [(r.status, r.conditional) for r in fake_gitlab.requests] == [
+        (200, False),
+        (304, True),
+    ]
+
+    project.add_merge_request(title="A new one")  # the first page changes
+    changed = get_api(fake_gitlab, path, {"If-None-Match": etag}, per_page="2")
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    stale = get_api(fake_gitlab, path, {"If-None-Match": 'W/"other"'}, per_page="2")
+    assert stale.status_code == 200 and fake_gitlab.not_modified_count == 1
+
+
+def test_errors_and_raw_files_carry_no_etag(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    project.add_file("README.md", "# Ledger\n")
+
+    raw = get_api(fake_gitlab, f"/projects/{project.id}/repository/files/README.md/raw")
+    missing = get_api(fake_gitlab, "/projects/9999")
+
+    assert raw.status_code == 200 and "ETag" not in raw.headers
+    assert missing.status_code == 404 and "ETag" not in missing.headers
+
+
+def test_the_default_branch_answers_with_its_newest_commit(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab
+) -> None:
+    project = gitlab_world.add_project("dana/ledger", default_branch="release/2024")
+    project.add_commit("first")
+    newest = project.add_commit("feat: second\n\nWith a body.")
+    gl = python_gitlab(fake_gitlab)
+
+    branch = gl.projects.get(project.id).branches.get("release/2024")  # sent as release%2F2024
+
+    assert (branch.name, branch.default, branch.protected, branch.merged) == (
+        "release/2024",
+        True,
+        True,
+        False,
+    )
+    assert branch.can_push is True  # dana's own project
+    assert branch.web_url == f"{fake_gitlab.url}/dana/ledger/-/tree/release/2024"
+    commit = branch.commit
+    assert (commit["id"], commit["short_id"], commit["title"]) == (
+        newest.sha,
+        newest.sha[:8],
+        "feat: second",
+    )
+    assert commit["parent_ids"] == [project.commits[0].sha]
+    assert set(commit) >= {"authored_date", "committed_date", "trailers", "extended_trailers"}
+    assert (
+        fake_gitlab.requests[-1].path
+        == f"/projects/{project.id}/repository/branches/release%2F2024"
+    )
+
+
+def test_an_unknown_branch_or_an_empty_repository_has_no_branch(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    empty = gitlab_world.add_project("dana/empty")
+    project.add_commit("first")
+
+    unknown = get_api(fake_gitlab, f"/projects/{project.id}/repository/branches/feature%2Fx")
+    no_commits = get_api(fake_gitlab, f"/projects/{empty.id}/repository/branches/main")
+
+    for answer in (unknown, no_commits):
+        assert (answer.status_code, answer.json()) == (404, {"message": "404 Branch Not Found"})
+
+
+def test_updated_after_and_since_are_inclusive(
+    gitlab_world: GitLabWorld, fake_gitlab: FakeGitLab
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    requests_ = [project.add_merge_request(title=f"MR {n}") for n in range(3)]
+    commits = [project.add_commit(f"commit {n}") for n in range(3)]
+    middle_mr, middle_commit = requests_[1].updated_at, commits[1].committed_at
+
+    updated = get_api(
+        fake_gitlab,
+        f"/projects/{project.id}/merge_requests",
+        updated_after=middle_mr.isoformat().replace("+00:00", "Z"),
+        order_by="updated_at",
+        sort="asc",
+    )
+    since = get_api(
+        fake_gitlab,
+        f"/projects/{project.id}/repository/commits",
+        since=middle_commit.replace(tzinfo=None).isoformat(),  # naive: UTC, as on GitLab
+    )
+
+    assert [mr["iid"] for mr in updated.json()] == [2, 3]
+    assert [c["id"] for c in since.json()] == [commits[2].sha, commits[1].sha]

@@ -22,6 +22,7 @@ from collector import gitlab_signals
 from collector.categories import Category
 from collector.classify import Policy, classify
 from collector.gitlab import GitLabForge
+from collector.limits import Limits
 from collector.records import Decision, Item, Kind, MergeRequest, Repository
 from collector.signals import NothingStored, Recall
 from collector.store import Store
@@ -86,7 +87,9 @@ RUN = datetime(2024, 6, 1, 3, 0, tzinfo=UTC)
 
 def forge_on(fake: FakeGitLab, recall: Recall | None = None, **settings: Any) -> GitLabForge:
     config = GitLabSource(forge="gitlab", url=fake.url, users=["dana"], **settings)
-    return GitLabForge(config, GITLAB_TOKEN, retries=0, recall=recall or NothingStored())
+    return GitLabForge(
+        config, GITLAB_TOKEN, limits=Limits(retries=0), recall=recall or NothingStored()
+    )
 
 
 def read(forge: GitLabForge, kind: Kind) -> tuple[Repository, list[Item]]:

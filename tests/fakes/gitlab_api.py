@@ -15,6 +15,8 @@ GitLab); offset pagination with ``X-Page``, ``X-Per-Page``, ``X-Next-Page``,
 pagination (``pagination=keyset&order_by=id``) on ``/users/:id/projects``,
 where GitLab supports it, with only a ``Link`` header; groups with subgroups
 (``include_subgroups``); visibility, archived, state and labels filters;
+merge requests ``updated_after`` and commits ``since`` (both inclusive);
+the default branch (``/repository/branches/:branch``, the name URL-encoded);
 ``RateLimit-*`` headers on every answer and 429 with ``Retry-After`` on demand;
 the evidence signals: deployments (``updated_after`` paired with the
 ``updated_at`` sort, or a 400 as on GitLab), jobs filtered by ``scope[]``,
@@ -26,8 +28,20 @@ GitLab-shaped 404s (``404 Group Not Found``); private projects hidden from
 those who may not see them; and an optional path prefix (``/gitlab/api/v4``)
 as on an instance served under a relative URL root.
 
+Conditional requests as Rails' ``Rack::ETag`` and ``Rack::ConditionalGet`` give
+them to GitLab: every 200 JSON answer to a GET carries a weak ``ETag`` computed
+from its body; a request whose ``If-None-Match`` matches is answered ``304 Not
+Modified`` with no body but the other headers (pagination included). Unlike
+GitHub, GitLab's rate limiter has counted the request before: a 304 costs as
+much as a 200 (``rate_used``).
+
 Every request is logged (``requests``) so tests can assert exactly what a
-client asked for. ``fail()`` and ``throttle()`` make chosen paths answer errors.
+client asked for. ``fail()``, ``override()`` and ``throttle()`` make chosen
+paths answer errors; ``hang()``, ``reset()``, ``truncate()`` and ``block()``
+misbehave at the transport level (no answer in time, a connection reset, a
+body cut short, an answer held until the test lets it go). ``latency`` delays
+every answer, for benchmarks. The server is threaded, so a hanging request does
+not hold up the next one.
 """
 
 from __future__ import annotations
@@ -35,16 +49,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlencode
 
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.fakes import gitlab_payloads as payloads
 from tests.fakes.gitlab_payloads import JsonDict, Urls
@@ -62,6 +80,7 @@ from tests.fakes.gitlab_world import (
 DEFAULT_RATE_RESET = int(datetime(2099, 1, 1, 12, 34, tzinfo=UTC).timestamp())
 MAX_PER_PAGE = 100
 Body = JsonDict | list[JsonDict] | dict[str, float] | str
+Behaviour = Literal["answer", "hang", "reset", "truncate", "block"]
 
 
 @dataclass(frozen=True)
@@ -69,10 +88,11 @@ class LoggedRequest:
     method: str
     path: str  # relative to the API root, still URL-encoded: /projects/acme%2Fledger
     query: dict[str, str]
-    status: int
+    status: int  # 0: no answer (the connection was reset)
     url_path: str  # exactly as received, prefix included
     authorization: str  # "private-token", "bearer" or "none": never the token itself
     query_string: str = ""  # as sent, repeated keys included (scope[]=a&scope[]=b)
+    conditional: bool = False  # sent If-None-Match or If-Modified-Since
 
 
 @dataclass
@@ -82,6 +102,19 @@ class Fault:
     body: Body
     headers: dict[str, str]
     times: int | None  # None: every time
+    behaviour: Behaviour = "answer"
+    query: dict[str, str] = field(default_factory=dict)  # only requests with these parameters
+    seconds: float = 0.0  # how long "hang" holds the answer back
+    reached: threading.Event = field(default_factory=threading.Event)  # "block": request arrived
+    release: threading.Event = field(default_factory=threading.Event)  # "block": let it go
+
+    def matches(self, path: str, query: dict[str, str], *, transport: bool) -> bool:
+        return (
+            self.path == path
+            and (self.behaviour != "answer") is transport
+            and (self.times is None or self.times > 0)
+            and all(query.get(key) == value for key, value in self.query.items())
+        )
 
 
 @dataclass
@@ -89,14 +122,6 @@ class Answer:
     status: int
     body: Body
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class _LocalServer(HTTPServer):
-    """pytest-httpserver's server, polling for shutdown often so a test's teardown is instant."""
-
-    def thread_target(self) -> None:
-        assert self.server is not None
-        self.server.serve_forever(poll_interval=0.01)
 
 
 class NotFound(Exception):
@@ -118,10 +143,14 @@ class FakeGitLab:
         rate_limit: int = 2000,
         rate_reset: int = DEFAULT_RATE_RESET,
         external_url: str | None = None,
+        latency: float = 0.0,
+        log_requests: bool = True,
     ) -> None:
         """``prefix``: a relative URL root such as "/gitlab"; the API is then /gitlab/api/v4.
         ``external_url``: what the instance believes its address is (GitLab's external_url),
-        used in ``Link`` headers; a misconfigured one points somewhere else."""
+        used in ``Link`` headers; a misconfigured one points somewhere else.
+        ``latency``: seconds every answer is delayed. ``log_requests=False`` keeps only
+        the counters (for benchmarks with tens of thousands of requests)."""
         self.world = world
         self.external_url = external_url
         self.token = token
@@ -129,24 +158,44 @@ class FakeGitLab:
         self.rate_limit = rate_limit
         self.rate_reset = rate_reset
         self.rate_used = 0
+        self.latency = latency
+        self.log_requests = log_requests
         self.requests: list[LoggedRequest] = []
-        self._faults: list[Fault] = []
+        self.request_count = 0  # every request, logged or not
+        self.not_modified_count = 0
         # False: answer merge request /diffs as GitLab before 15.7 did (no such route).
         self.merge_request_diffs = True
-        self._server = _LocalServer(host="127.0.0.1", port=0)
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._errors: list[BaseException] = []
+        self._server: BaseWSGIServer | None = None
+        self._port = 0
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------
 
     def start(self) -> FakeGitLab:
-        self._server.expect_request(re.compile(r".*")).respond_with_handler(self._handle)
-        self._server.start()
+        self._server = make_server("127.0.0.1", 0, self._application, threaded=True)
+        self._port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._server.is_running():
-            self._server.stop()
+        self._shutdown()
         # A bug in the fake must fail the test, not hide as a 500 the client shrugs off.
-        self._server.check_handler_errors()
+        if self._errors:
+            raise self._errors[0]
+
+    def _shutdown(self) -> None:
+        for fault in self._faults:
+            fault.release.set()  # nothing stays blocked past the test
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
     def __enter__(self) -> FakeGitLab:
         return self.start()
@@ -156,15 +205,16 @@ class FakeGitLab:
     ) -> None:
         if kind is None:
             self.stop()
-        elif self._server.is_running():
-            self._server.stop()
+        else:
+            self._shutdown()
 
     # -- what tests read and steer ----------------------------------------------------
 
     @property
     def url(self) -> str:
         """The instance's web address, as an owner would write it in the config."""
-        return f"http://127.0.0.1:{self._server.port}{self.prefix}"
+        assert self._port, "the fake was never started"
+        return f"http://127.0.0.1:{self._port}{self.prefix}"
 
     @property
     def api_root(self) -> str:
@@ -172,7 +222,8 @@ class FakeGitLab:
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.port}{self.api_root}"
+        assert self._port, "the fake was never started"
+        return f"http://127.0.0.1:{self._port}{self.api_root}"
 
     @property
     def host(self) -> str:
@@ -213,46 +264,164 @@ class FakeGitLab:
         headers: dict[str, str] | None = None,
     ) -> None:
         """Answer ``path`` with exactly this, instead of what the world says."""
-        self._faults.append(Fault(path, status, body, dict(headers or {}), times))
+        with self._lock:
+            self._faults.append(Fault(path, status, body, dict(headers or {}), times))
 
     def throttle(self, path: str, *, retry_after: int, times: int | None = 1) -> None:
         """Answer ``path`` as GitLab's rate limiter does: 429, ``Retry-After``, plain text."""
         headers = {"Retry-After": str(retry_after), "Content-Type": "text/plain"}
-        self._faults.append(Fault(path, 429, "Retry later\n", headers, times))
+        with self._lock:
+            self._faults.append(Fault(path, 429, "Retry later\n", headers, times))
+
+    def hang(
+        self,
+        path: str,
+        seconds: float,
+        *,
+        times: int | None = 1,
+        query: dict[str, str] | None = None,
+    ) -> Fault:
+        """Hold the answer to ``path`` back for ``seconds`` (past the client's timeout)."""
+        return self._misbehave(path, "hang", times, query, seconds=seconds)
+
+    def reset(
+        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
+    ) -> Fault:
+        """Reset the connection (TCP RST) instead of answering ``path``."""
+        return self._misbehave(path, "reset", times, query)
+
+    def truncate(
+        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
+    ) -> Fault:
+        """Answer ``path`` with half its body while promising all of it (Content-Length)."""
+        return self._misbehave(path, "truncate", times, query)
+
+    def block(
+        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
+    ) -> Fault:
+        """Hold the answer to ``path`` until ``fault.release`` is set; ``fault.reached`` says
+        the request arrived (for killing a client mid-collection)."""
+        return self._misbehave(path, "block", times, query)
+
+    def clear_faults(self) -> None:
+        """Back to answering what the world says."""
+        with self._lock:
+            for fault in self._faults:
+                fault.release.set()
+            self._faults.clear()
+
+    def reset_rate(self) -> None:
+        """The throttle's period is over: the whole rate limit is available again."""
+        with self._lock:
+            self.rate_used = 0
+
+    def _misbehave(
+        self,
+        path: str,
+        behaviour: Behaviour,
+        times: int | None,
+        query: dict[str, str] | None,
+        *,
+        seconds: float = 0.0,
+    ) -> Fault:
+        fault = Fault(path, 200, {}, {}, times, behaviour, dict(query or {}), seconds)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
 
     # -- serving --------------------------------------------------------------------------
 
+    def _application(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """The WSGI entry point: ``_handle``, with any bug in the fake kept for ``stop``."""
+        request = Request(environ)
+        try:
+            response = self._handle(request)
+        except Exception as exc:
+            self._errors.append(exc)
+            response = Response("fake GitLab bug", status=599)
+        result: Iterable[bytes] = response(environ, start_response)
+        return result
+
     def _handle(self, request: Request) -> Response:
+        if self.latency:
+            time.sleep(self.latency)
         raw_path = _raw_path(request)
-        answer = self._answer(request, raw_path)
         api_path = raw_path.removeprefix(self.api_root) if self._in_api(raw_path) else raw_path
+        query = {key: request.args[key] for key in request.args}
+        with self._lock:
+            fault = self._take_fault(api_path, query, transport=True)
+        if fault is not None and fault.behaviour == "reset":
+            with self._lock:
+                self._log(request, raw_path, api_path, 0)
+            _reset_connection(request)
+            return Response(b"", status=500)
+        with self._lock:
+            answer = self._answer(request, raw_path)
+            status, body, headers = self._respond(request, answer)
+            self._log(request, raw_path, api_path, status)
+            headers = {
+                "X-Request-Id": f"01FAKE{self.request_count:020d}",
+                "X-Runtime": "0.042",
+                "Cache-Control": "max-age=0, private, must-revalidate",
+                "Vary": "Origin, Accept-Encoding",
+                "X-Gitlab-Meta": json.dumps({"correlation_id": f"fake{self.request_count}"}),
+                **self._rate_headers(),
+                **headers,
+            }
+        # The answer is ready (and logged); the network holds it back.
+        if fault is not None and fault.behaviour == "hang":
+            time.sleep(fault.seconds)
+        if fault is not None and fault.behaviour == "block":
+            fault.reached.set()
+            fault.release.wait(60)
+        if status == 304:
+            # Rack::ConditionalGet drops the body and its Content-Type, keeps the rest.
+            headers.pop("Content-Type", None)
+            return Response(status=304, headers=headers)
+        if fault is not None and fault.behaviour == "truncate":
+            cut = Response(
+                body[: len(body) // 2],
+                status=status,
+                headers={**headers, "Content-Length": str(len(body)), "Connection": "close"},
+            )
+            cut.automatically_set_content_length = False
+            return cut
+        return Response(body, status=status, headers=headers)
+
+    def _respond(self, request: Request, answer: Answer) -> tuple[int, bytes, dict[str, str]]:
+        """Status, body and headers of ``answer``; a weak ETag on 200 JSON, 304 if it matches."""
+        headers = dict(answer.headers)
+        if isinstance(answer.body, str):
+            headers.setdefault("Content-Type", "text/plain")
+            return answer.status, answer.body.encode(), headers
+        body = json.dumps(answer.body, ensure_ascii=False).encode()
+        headers.setdefault("Content-Type", "application/json")
+        if answer.status == 200 and request.method == "GET":
+            # Rack::ETag (Rack 2.2+): the first 32 hex digits of the body's SHA-256, weak.
+            etag = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+            headers["ETag"] = etag
+            if request.headers.get("If-None-Match") == etag:
+                self.not_modified_count += 1  # rate_used already counted it, as on GitLab
+                return 304, b"", headers
+        return answer.status, body, headers
+
+    def _log(self, request: Request, raw_path: str, api_path: str, status: int) -> None:
+        self.request_count += 1
+        if not self.log_requests:
+            return
+        conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
         self.requests.append(
             LoggedRequest(
                 method=request.method,
                 path=api_path,
                 query={key: request.args[key] for key in request.args},
-                status=answer.status,
+                status=status,
                 url_path=raw_path,
                 authorization=_auth_kind(request),
                 query_string=unquote(request.query_string.decode("ascii", "replace")),
+                conditional=conditional,
             )
         )
-        headers = {
-            "X-Request-Id": f"01FAKE{len(self.requests):020d}",
-            "X-Runtime": "0.042",
-            "Cache-Control": "max-age=0, private, must-revalidate",
-            "Vary": "Origin, Accept-Encoding",
-            "X-Gitlab-Meta": json.dumps({"correlation_id": f"fake{len(self.requests)}"}),
-            **self._rate_headers(),
-            **answer.headers,
-        }
-        if isinstance(answer.body, str):
-            body = answer.body
-            headers.setdefault("Content-Type", "text/plain")
-        else:
-            body = json.dumps(answer.body, ensure_ascii=False)
-            headers.setdefault("Content-Type", "application/json")
-        return Response(body, status=answer.status, headers=headers)
 
     def _in_api(self, raw_path: str) -> bool:
         return raw_path.startswith(self.api_root + "/")
@@ -267,7 +436,7 @@ class FakeGitLab:
         if self.rate_used > self.rate_limit:
             wait = max(self.rate_reset - int(datetime.now(UTC).timestamp()), 1)
             return Answer(429, "Retry later\n", {"Retry-After": str(wait)})
-        fault = self._take_fault(path)
+        fault = self._take_fault(path, {key: request.args[key] for key in request.args})
         if fault is not None:
             return Answer(fault.status, fault.body, fault.headers)
         if request.method != "GET":
@@ -282,9 +451,12 @@ class FakeGitLab:
                 return Answer(404, payloads.error(str(missing)))
         return Answer(404, {"error": "404 Not Found"})
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(
+        self, path: str, query: dict[str, str], *, transport: bool = False
+    ) -> Fault | None:
+        """The first fault for this request: an answer, or (``transport``) a misbehaviour."""
         for fault in self._faults:
-            if fault.path == path and (fault.times is None or fault.times > 0):
+            if fault.matches(path, query, transport=transport):
                 if fault.times is not None:
                     fault.times -= 1
                 return fault
@@ -316,6 +488,7 @@ class FakeGitLab:
             (re.compile(rf"{project}/languages"), self._languages),
             (re.compile(rf"{project}/merge_requests"), self._merge_requests),
             (re.compile(rf"{project}/repository/commits"), self._commits),
+            (re.compile(rf"{project}/repository/branches/{one}"), self._branch),
             (re.compile(rf"{project}/repository/tags"), self._tags),
             (re.compile(rf"{project}/releases"), self._releases),
             (re.compile(rf"{project}/merge_requests/(\d+)/diffs"), self._merge_request_diffs),
@@ -411,8 +584,8 @@ class FakeGitLab:
                 requests = [mr for mr in requests if mr.labels]
             else:
                 requests = [mr for mr in requests if set(wanted) <= set(mr.labels)]
-        if "updated_after" in args:
-            after = datetime.fromisoformat(args["updated_after"])
+        if "updated_after" in args:  # inclusive, as on GitLab: "updated on or after"
+            after = _when(args["updated_after"])
             requests = [mr for mr in requests if mr.updated_at >= after]
         order_by = args.get("order_by", "created_at")
         descending = args.get("sort", "desc") == "desc"
@@ -436,10 +609,22 @@ class FakeGitLab:
         if "path" in request.args:  # commits that touched this file, or anything below it
             wanted = request.args["path"].strip("/")
             commits = [c for c in commits if any(_touches(ch, wanted) for ch in c.changes)]
-        if "since" in request.args:
-            since = datetime.fromisoformat(request.args["since"])
+        if "since" in request.args:  # by committed date, inclusive ("after or on this date")
+            since = _when(request.args["since"])
             commits = [c for c in commits if c.committed_at >= since]
         return self._offset_page(request, [payloads.commit(c, project, self.urls) for c in commits])
+
+    def _branch(self, request: Request, project_id: str, name: str) -> Answer:
+        """The default branch, the only one the world models, headed by its newest commit."""
+        project = self._visible_project(project_id)
+        if name != project.default_branch or not project.commits:
+            raise NotFound("Branch")  # an empty repository has no branch yet
+        return Answer(
+            200,
+            payloads.branch(
+                name, project.commits[-1], project, self.urls, can_push=self._may_push(project)
+            ),
+        )
 
     def _tags(self, request: Request, project_id: str) -> Answer:
         project = self._visible_project(project_id)
@@ -618,6 +803,13 @@ class FakeGitLab:
     def _project_json(self, project: FakeProject) -> JsonDict:
         return payloads.project(project, self.world, self.urls, self.world.viewer)
 
+    def _may_push(self, project: FakeProject) -> bool:
+        """The viewer owns the project's namespace or is a member of its group."""
+        viewer = self.world.viewer.lower()
+        if project.namespace_kind == "user":
+            return project.namespace.lower() == viewer
+        return self.world.is_member(project.namespace, viewer)
+
     def _visible_group(self, group_id: str) -> FakeGroup:
         group = self.world.group(group_id)
         if group is None or not self.world.can_see_group(group, self.world.viewer):
@@ -768,6 +960,14 @@ def _tree_entries(project: FakeProject, folder: str, *, recursive: bool) -> list
             for p in sorted(files)
         ),
     ]
+
+
+def _reset_connection(request: Request) -> None:
+    """Close the client's connection with a TCP RST, the way a crashed proxy does."""
+    connection = request.environ.get("werkzeug.socket")
+    if isinstance(connection, socket.socket):
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.shutdown(socket.SHUT_RDWR)
 
 
 def _raw_path(request: Request) -> str:

@@ -481,6 +481,24 @@ def commit(entry: FakeCommit, project: FakeProject, urls: Urls) -> JsonDict:
     }
 
 
+def branch(
+    name: str, head: FakeCommit, project: FakeProject, urls: Urls, *, can_push: bool
+) -> JsonDict:
+    """``GET /projects/:id/repository/branches/:branch``: the branch and its head commit."""
+    default = name == project.default_branch
+    return {
+        "name": name,
+        "merged": False,
+        "protected": default,  # GitLab protects a new project's default branch
+        "default": default,
+        "developers_can_push": False,
+        "developers_can_merge": False,
+        "can_push": can_push,
+        "web_url": f"{urls.web}/{project.path_with_namespace}/-/tree/{name}",
+        "commit": commit(head, project, urls),
+    }
+
+
 def tag(entry: FakeTag, project: FakeProject, urls: Urls) -> JsonDict:
     """One entry of ``GET /projects/:id/repository/tags``: the tagged commit rides along."""
     release = next((r for r in project.releases if r.tag == entry.name), None)

@@ -401,6 +401,22 @@ class FakeProject:
         self.releases.append(release)
         return release
 
+    def update_merge_request(self, request: FakeMergeRequest, **changes: Any) -> None:
+        """Change fields of a merge request; like any change on GitLab, it moves ``updated_at``."""
+        for name, value in changes.items():
+            setattr(request, name, value)
+        request.updated_at = self.world.tick()
+        if changes.get("state") == "merged" and request.merged_at is None:
+            request.merged_at = request.updated_at
+            request.merged_by = request.author
+            request.merge_commit_sha = fake_sha(self.path_with_namespace, "merge", str(request.iid))
+
+    def delete_tag(self, name: str) -> None:
+        self.tags = [tag for tag in self.tags if tag.name != name]
+
+    def delete_release(self, tag: str) -> None:
+        self.releases = [release for release in self.releases if release.tag != tag]
+
     # -- files, deployments, pipelines, incidents ---------------------------------------
 
     def add_file(
@@ -718,6 +734,14 @@ class GitLabWorld:
             created_at=created,
             last_activity_at=last_activity_at or created,
         )
+        self.projects[project.path_with_namespace.lower()] = project
+        return project
+
+    def move_project(self, old_path: str, new_path: str) -> FakeProject:
+        """Transfer or rename a project: same id, new path (the old one answers 404)."""
+        project = self.projects.pop(old_path.lower())
+        namespace, _, path = new_path.rpartition("/")
+        project.namespace, project.path = namespace, path
         self.projects[project.path_with_namespace.lower()] = project
         return project
 
