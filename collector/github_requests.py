@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import json
 import random as random_module
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -37,14 +35,13 @@ import urllib3
 from github.Requester import Requester
 
 from collector.incremental import Validators
-from collector.limits import Limits
+from collector.limits import RESUMES, Limits, RateBudget, header_int, resets
+from collector.limits import short as short  # where GitHub's modules import it from
 from collector.sources import RateLimitStop, RequestStats
 from evidence.errors import SourceError
 
 # GitHub: without Retry-After or an exhausted primary limit, wait at least a minute.
 SECONDARY_RATE_WAIT = 60.0
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_RESUMES = "stopped cleanly; the next run resumes where this one stopped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +90,15 @@ class GitHubRequests:
         self._source, self._host, self._token_env = source, host, token_env
         self._limits = limits
         self._stats = stats
-        self._sleep, self._wall_clock, self._random = sleep, wall_clock, random
+        self._wall_clock, self._random = wall_clock, random
+        self._budget = RateBudget(
+            source=source,
+            header_prefix="x-ratelimit-",
+            limits=limits,
+            stats=stats,
+            sleep=sleep,
+            wall_clock=wall_clock,
+        )
         # Until one request has succeeded, a 403 says the token itself is refused.
         self._answered = False
 
@@ -114,7 +119,7 @@ class GitHubRequests:
         faults = 0
         waits = 0
         while True:
-            self._keep_reserve()
+            self._budget.keep_reserve()
             self._stats.requests += 1
             try:
                 # A fresh dict every time: PyGithub adds the Authorization header to it.
@@ -171,45 +176,17 @@ class GitHubRequests:
     def _note_rate(self, headers: Mapping[str, str], status: int) -> None:
         if status != 304:  # GitHub does not count a 304 against the limit
             self._stats.rate_cost += 1
-        limit = _int(headers.get("x-ratelimit-limit"))
-        remaining = _int(headers.get("x-ratelimit-remaining"))
-        reset = _int(headers.get("x-ratelimit-reset"))
-        if limit is not None:
-            self._stats.rate_limit = limit
-        if remaining is not None:
-            self._stats.rate_remaining = remaining
-        if reset is not None:
-            self._stats.rate_reset = datetime.fromtimestamp(reset, UTC)
-
-    def _keep_reserve(self) -> None:
-        """Before a request: leave ``rate_limit_reserve`` requests of the budget untouched."""
-        remaining, reset = self._stats.rate_remaining, self._stats.rate_reset
-        if remaining is None or remaining > self._limits.rate_limit_reserve:
-            return
-        wait = 0.0 if reset is None else reset.timestamp() - self._wall_clock() + 1
-        if wait > self._limits.max_rate_limit_wait:
-            spent = (
-                "rate limit exhausted"
-                if remaining == 0
-                else f"rate limit down to {remaining} requests (the reserve is "
-                f"{self._limits.rate_limit_reserve})"
-            )
-            raise RateLimitStop(
-                self._source, f"{spent}, {_resets(reset)}; {_RESUMES}", resets_at=reset
-            )
-        if wait > 0:
-            self._pause(wait)
-        self._stats.rate_remaining = None  # unknown until the next answer says
+        self._budget.note(headers)
 
     def _rate_limit_wait(
         self, headers: Mapping[str, str], error: Mapping[str, Any]
     ) -> float | None:
         """Seconds GitHub asks us to wait, or None when the 403/429 is not a rate limit."""
-        retry_after = _int(headers.get("retry-after"))
+        retry_after = header_int(headers.get("retry-after"))
         if retry_after is not None:
             return float(max(retry_after, 0))
         if headers.get("x-ratelimit-remaining") == "0":
-            reset = _int(headers.get("x-ratelimit-reset"))
+            reset = header_int(headers.get("x-ratelimit-reset"))
             return 0.0 if reset is None else max(reset - self._wall_clock() + 1, 0.0)
         if "rate limit" in error_message(error).lower():
             return SECONDARY_RATE_WAIT
@@ -220,14 +197,14 @@ class GitHubRequests:
         reset = self._stats.rate_reset
         if wait > self._limits.max_rate_limit_wait or waits > self._limits.retries:
             if headers.get("x-ratelimit-remaining") == "0" and "retry-after" not in headers:
-                what = f"rate limit exhausted, {_resets(reset)}"
+                what = f"rate limit exhausted, {resets(reset)}"
             else:
                 what = (
                     f"secondary rate limit: {self._host} asks to wait {wait:.0f} s "
                     f"(max_rate_limit_wait is {self._limits.max_rate_limit_wait:.0f} s)"
                 )
-            raise RateLimitStop(self._source, f"{what}; {_RESUMES}", resets_at=reset)
-        self._pause(wait)
+            raise RateLimitStop(self._source, f"{what}; {RESUMES}", resets_at=reset)
+        self._budget.pause(wait)
         self._stats.retries += 1
         return waits + 1
 
@@ -238,13 +215,9 @@ class GitHubRequests:
         if faults >= retries:
             final = problem if retries == 0 else f"still {problem} after {retries} retries"
             raise RequestFailed(final, unreachable=unreachable)
-        self._pause(self._limits.backoff.delay(faults, self._random))
+        self._budget.pause(self._limits.backoff.delay(faults, self._random))
         self._stats.retries += 1
         return faults + 1
-
-    def _pause(self, seconds: float) -> None:
-        self._stats.waited += seconds
-        self._sleep(seconds)
 
 
 def _transport_problem(exc: requests.exceptions.RequestException, timeout: int) -> tuple[str, bool]:
@@ -268,26 +241,7 @@ def _transport_problem(exc: requests.exceptions.RequestException, timeout: int) 
     return type(exc).__name__, False
 
 
-def _resets(reset: datetime | None) -> str:
-    return f"resets at {reset:%H:%M} UTC" if reset is not None else "resets within the hour"
-
-
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
-
-
 def error_message(error: Mapping[str, Any]) -> str:
     """GitHub's own message for an error: hostile text, so one short line of it."""
     message = error.get("message")
     return short(message if isinstance(message, str) and message else "no message")
-
-
-def short(value: object, limit: int = 200) -> str:
-    """Forge text folded onto one line without control characters, at most ``limit`` long."""
-    line = _CONTROL.sub(" ", str(value)).strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -45,7 +45,8 @@ import urllib3
 from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 
 from collector.incremental import Validators
-from collector.limits import Limits
+from collector.limits import RESUMES, Limits, RateBudget, header_int
+from collector.limits import short as short  # where GitLab's modules import it from
 from collector.sources import RateLimitStop, RequestStats
 from config.models import GitLabSource
 from evidence.errors import SourceError
@@ -56,8 +57,6 @@ TRANSIENT = frozenset({500, 502, 503, 504})
 DEFAULT_RATE_WAIT = 60.0
 
 _LINK = re.compile(r'<(?P<url>[^>]*)>\s*;\s*rel="(?P<rel>[^"]*)"')
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_RESUMES = "stopped cleanly; the next run resumes where this one stopped"
 
 Json = Mapping[str, Any]
 # Query parameters; a tuple value is sent as a repeated key (``scope[]=success&scope[]=failed``).
@@ -123,7 +122,15 @@ class GitLabClient:
         self._config = config
         self._source = source
         self._limits = limits
-        self._sleep, self._wall_clock, self._random = sleep, wall_clock, random
+        self._wall_clock, self._random = wall_clock, random
+        self._budget = RateBudget(
+            source=source,
+            header_prefix="ratelimit-",
+            limits=limits,
+            stats=self.stats,
+            sleep=sleep,
+            wall_clock=wall_clock,
+        )
         self._answered = False  # until one request succeeds, a 403 is about the token
         self._last_headers: dict[str, str] = {}
         self._session = requests.Session()
@@ -210,7 +217,7 @@ class GitLabClient:
     ) -> _Answer:
         faults = waits = 0
         while True:
-            self._keep_reserve()
+            self._budget.keep_reserve()
             self.stats.requests += 1
             try:
                 response = self._gitlab.http_request(
@@ -262,35 +269,7 @@ class GitLabClient:
         """Response hook: keep every answer's headers; each one costs rate limit on GitLab."""
         self.stats.rate_cost += 1  # 304s and errors included: GitLab counts every request
         self._last_headers = {key.lower(): value for key, value in response.headers.items()}
-        limit = _int(self._last_headers.get("ratelimit-limit"))
-        remaining = _int(self._last_headers.get("ratelimit-remaining"))
-        reset = _int(self._last_headers.get("ratelimit-reset"))
-        if limit is not None:
-            self.stats.rate_limit = limit
-        if remaining is not None:
-            self.stats.rate_remaining = remaining
-        if reset is not None:
-            self.stats.rate_reset = datetime.fromtimestamp(reset, UTC)
-
-    def _keep_reserve(self) -> None:
-        """Before a request: leave ``rate_limit_reserve`` requests of the budget untouched."""
-        remaining, reset = self.stats.rate_remaining, self.stats.rate_reset
-        reserve = self._limits.rate_limit_reserve
-        if remaining is None or remaining > reserve:
-            return
-        wait = 0.0 if reset is None else reset.timestamp() - self._wall_clock() + 1
-        if wait > self._limits.max_rate_limit_wait:
-            spent = (
-                "rate limit exhausted"
-                if remaining == 0
-                else f"rate limit down to {remaining} requests (the reserve is {reserve})"
-            )
-            raise RateLimitStop(
-                self._source, f"{spent}, {_resets(reset)}; {_RESUMES}", resets_at=reset
-            )
-        if wait > 0:
-            self._pause(wait)
-        self.stats.rate_remaining = None  # unknown until the next answer says
+        self._budget.note(self._last_headers)
 
     def _wait_out_rate_limit(self, waits: int) -> int:
         """Sleep through a 429 as ``Retry-After`` asks, or stop when that is too long."""
@@ -305,10 +284,10 @@ class GitLabClient:
         elif waits >= self._limits.retries:
             what = f"{self.host} still rate limits this token (429) after {waits} waits"
         else:
-            self._pause(wait)
+            self._budget.pause(wait)
             self.stats.retries += 1
             return waits + 1
-        raise RateLimitStop(self._source, f"{what}; {_RESUMES}", resets_at=resumes)
+        raise RateLimitStop(self._source, f"{what}; {RESUMES}", resets_at=resumes)
 
     # -- transient faults -------------------------------------------------------------------
 
@@ -341,13 +320,9 @@ class GitLabClient:
         return self._back_off(faults)
 
     def _back_off(self, faults: int) -> int:
-        self._pause(self._limits.backoff.delay(faults, self._random))
+        self._budget.pause(self._limits.backoff.delay(faults, self._random))
         self.stats.retries += 1
         return faults + 1
-
-    def _pause(self, seconds: float) -> None:
-        self.stats.waited += seconds
-        self._sleep(seconds)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -433,14 +408,10 @@ def _retry_after(headers: Mapping[str, str], now: float) -> float:
             return max(parsedate_to_datetime(value).timestamp() - now, 0.0)
         except (TypeError, ValueError):
             pass
-    reset = _int(headers.get("ratelimit-reset"))
+    reset = header_int(headers.get("ratelimit-reset"))
     if reset is not None:
         return max(reset - now + 1, 0.0)
     return DEFAULT_RATE_WAIT
-
-
-def _resets(reset: datetime | None) -> str:
-    return f"resets at {reset:%H:%M} UTC" if reset is not None else "resets within the hour"
 
 
 def _transient(exc: requests.exceptions.RequestException) -> bool:
@@ -461,20 +432,6 @@ def _unreachable(exc: requests.exceptions.RequestException) -> bool:
     )
 
 
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
-
-
 def _message(exc: GitlabError) -> str:
     """GitLab's own message for an error: hostile text, so one short line of it."""
     return short(exc.error_message or "no message")
-
-
-def short(value: object, limit: int = 200) -> str:
-    line = _CONTROL.sub(" ", str(value)).strip()
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -81,7 +81,7 @@ def collect(
     tokens = read_tokens(config.sources)  # every missing variable reported before any request
     signals = SignalSettings.from_config(config)
     with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
-        run_id = store.start_run(clock())
+        run_id = store.start_run(clock(), shard=None if shard == WHOLE else shard.label)
         reports: list[SourceReport] = []
         try:
             for source in config.sources:

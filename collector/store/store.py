@@ -300,13 +300,35 @@ class Store:
 
     # -- run history ---------------------------------------------------------------
 
-    def start_run(self, started_at: datetime) -> int:
-        """Record a run as "running" and return its id."""
+    def start_run(self, started_at: datetime, *, shard: str | None = None) -> int:
+        """Record a run as "running" and return its id.
+
+        The caller holds the collect lock of ``shard`` (None: the whole store), so
+        no earlier run of it can still be going: one still marked "running" was
+        killed without a chance to say so (SIGKILL, out of memory, power loss) and
+        is closed here as "interrupted", at its start, as nothing says when it died.
+        """
         _require_aware(started_at)
+        summary = {} if shard is None else {"shard": shard}
         statement = insert(schema.runs).values(
-            started_at=started_at, finished_at=None, status="running", summary={}
+            started_at=started_at, finished_at=None, status="running", summary=summary
         )
+        runs = schema.runs
         with self._transaction("recording the run start", write=True) as connection:
+            running = connection.execute(
+                select(runs.c.id, runs.c.started_at, runs.c.summary).where(
+                    runs.c.status == "running"
+                )
+            ).all()
+            for row in running:
+                if shard is not None and (row.summary or {}).get("shard") != shard:
+                    continue  # another shard's run: it may well be going on now
+                abandoned = {**(row.summary or {}), "sources": [], "abandoned": True}
+                connection.execute(
+                    update(runs)
+                    .where(runs.c.id == row.id)
+                    .values(status="interrupted", finished_at=row.started_at, summary=abandoned)
+                )
             result = connection.execute(statement)
         run_id = result.inserted_primary_key
         assert run_id is not None

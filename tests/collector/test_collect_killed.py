@@ -172,7 +172,10 @@ def test_a_killed_collection_resumes_from_its_cursor_and_loses_nothing(
     assert pages == ["3", "4", "5"]  # page 3 again to check it joins up, then on
     with Store.open(database_url, base_dir=tmp_path) as store:
         assert_store_matches(store, fake, source="gh")
-        assert store.last_runs()[0].status == "complete"
+        # The killed run could not record its end; the next run closed it as interrupted.
+        resumed, killed = store.last_runs()
+        assert (resumed.status, killed.status) == ("complete", "interrupted")
+        assert killed.summary["abandoned"] is True and killed.finished_at == killed.started_at
 
 
 def test_a_killed_gitlab_collection_resumes_from_its_cursor_and_loses_nothing(
@@ -206,4 +209,7 @@ def test_a_killed_gitlab_collection_resumes_from_its_cursor_and_loses_nothing(
     assert pages == ["3", "4", "5"]  # page 3 again to check it joins up, then on
     with Store.open(database_url, base_dir=tmp_path) as store:
         assert_gitlab_store_matches(store, gitlab_fake, source="gl")
-        assert store.last_runs()[0].status == "complete"
+        # The killed run could not record its end; the next run closed it as interrupted.
+        resumed, killed = store.last_runs()
+        assert (resumed.status, killed.status) == ("complete", "interrupted")
+        assert killed.summary["abandoned"] is True and killed.finished_at == killed.started_at

@@ -517,6 +517,27 @@ def test_finishing_an_unknown_run_or_with_an_unknown_status_fails(store: Store) 
     assert [r.status for r in store.last_runs()] == ["running"]
 
 
+def test_a_run_left_running_by_a_killed_process_is_closed_by_the_next_one(store: Store) -> None:
+    hour = timedelta(hours=1)
+    killed_whole = store.start_run(T0)
+    killed_shard = store.start_run(T0 + hour, shard="1/2")
+    other_shard = store.start_run(T0 + 2 * hour, shard="2/2")
+
+    # Shard 1/2 starts again: only its own earlier run can be known dead.
+    store.start_run(T0 + 3 * hour, shard="1/2")
+    status = {run.id: run.status for run in store.last_runs()}
+    assert (status[killed_shard], status[other_shard]) == ("interrupted", "running")
+
+    # An unsharded run holds the whole store's lock: every other run is over.
+    latest = store.start_run(T0 + 4 * hour)
+    runs = {run.id: run for run in store.last_runs()}
+    assert [runs[i].status for i in (killed_whole, other_shard)] == ["interrupted"] * 2
+    assert runs[latest].status == "running"
+    closed = runs[other_shard]
+    assert closed.finished_at == closed.started_at  # when it died is not known
+    assert closed.summary == {"shard": "2/2", "sources": [], "abandoned": True}
+
+
 def test_a_closed_store_cannot_be_used(database_url: str, tmp_path: Path) -> None:
     store = Store.open(database_url, base_dir=tmp_path)
     store.close()
