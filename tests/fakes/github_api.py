@@ -24,7 +24,7 @@ client asked for. ``fail()`` makes chosen paths answer an error; ``hang()``,
 ``reset()``, ``truncate()`` and ``block()`` misbehave at the transport level
 (no answer in time, a connection reset, a body cut short, an answer held until
 the test lets it go). ``latency`` delays every answer, for benchmarks. The
-server is threaded, so a hanging request does not hold up the next one.
+server around the routes is ``tests.fakes.server.FakeServer``.
 """
 
 from __future__ import annotations
@@ -32,24 +32,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import socket
-import struct
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from werkzeug import Request, Response
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug import Request
 
 from tests.fakes import github_payloads as payloads
 from tests.fakes.github_payloads import JsonDict, Urls
 from tests.fakes.github_signal_api import signal_routes
 from tests.fakes.github_world import FakeRepo, GitHubWorld
+from tests.fakes.server import FakeServer, Fault, Served, query_int
 
 # 2099-01-01 12:34 UTC: far enough that no client waits for it, and easy to assert.
 DEFAULT_RATE_RESET = int(datetime(2099, 1, 1, 12, 34, tzinfo=UTC).timestamp())
@@ -59,9 +54,6 @@ RATE_LIMIT_MESSAGE = (
 )
 Body = JsonDict | list[JsonDict] | dict[str, int]
 T = TypeVar("T")
-
-
-Behaviour = Literal["answer", "hang", "reset", "truncate", "block"]
 
 
 @dataclass(frozen=True)
@@ -75,27 +67,6 @@ class LoggedRequest:
 
 
 @dataclass
-class Fault:
-    path: str
-    status: int
-    body: Body
-    headers: dict[str, str]
-    times: int | None  # None: every time
-    behaviour: Behaviour = "answer"
-    query: dict[str, str] = field(default_factory=dict)  # only requests with these parameters
-    seconds: float = 0.0  # how long "hang" holds the answer back
-    reached: threading.Event = field(default_factory=threading.Event)  # "block": request arrived
-    release: threading.Event = field(default_factory=threading.Event)  # "block": let it go
-
-    def matches(self, path: str, query: dict[str, str]) -> bool:
-        return (
-            self.path == path
-            and (self.times is None or self.times > 0)
-            and all(query.get(key) == value for key, value in self.query.items())
-        )
-
-
-@dataclass
 class Answer:
     status: int
     body: Body | None
@@ -106,8 +77,12 @@ class NotFound(Exception):
     """Raised by a route: answer GitHub's 404."""
 
 
-class FakeGitHub:
+class FakeGitHub(FakeServer[Body, LoggedRequest]):
     """Serves ``world`` to clients holding ``token``; the token acts as ``world.viewer``."""
+
+    forge = "GitHub"
+    # A fault of any kind is taken on arrival, before the token and the rate limit are checked.
+    answer_faults_after_checks = False
 
     def __init__(
         self,
@@ -126,68 +101,16 @@ class FakeGitHub:
         https://github.com, or to the server's own root when a prefix is set (as on GHES).
         ``latency``: seconds every answer is delayed. ``log_requests=False`` keeps only
         the counters (for benchmarks with tens of thousands of requests)."""
+        super().__init__(latency=latency, log_requests=log_requests)
         self.world = world
         self.token = token
         self.prefix = prefix.rstrip("/")
         self.rate_limit = rate_limit
         self.rate_reset = rate_reset
         self.rate_limit_status = rate_limit_status
-        self.rate_used = 0
-        self.latency = latency
-        self.log_requests = log_requests
-        self.requests: list[LoggedRequest] = []
-        self.request_count = 0  # every request, logged or not
-        self.not_modified_count = 0
         self._web_url = web_url
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-        self._errors: list[BaseException] = []
-        self._server: BaseWSGIServer | None = None
-        self._port = 0
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ------------------------------------------------------------------
-
-    def start(self) -> FakeGitHub:
-        self._server = make_server("127.0.0.1", 0, self._application, threaded=True)
-        self._port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._shutdown()
-        # A bug in the fake must fail the test, not hide as a 500 the client shrugs off.
-        if self._errors:
-            raise self._errors[0]
-
-    def _shutdown(self) -> None:
-        for fault in self._faults:
-            fault.release.set()  # nothing stays blocked past the test
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if kind is None:
-            self.stop()
-        else:
-            self._shutdown()
 
     # -- what tests read and steer ----------------------------------------------------
-
-    @property
-    def root_url(self) -> str:
-        assert self._port, "the fake was never started"
-        return f"http://127.0.0.1:{self._port}"
 
     @property
     def api_url(self) -> str:
@@ -203,13 +126,6 @@ class FakeGitHub:
     def urls(self) -> Urls:
         return Urls(api=self.api_url, web=self.web_url)
 
-    def paths(self) -> list[str]:
-        """Paths requested so far, in order, relative to the API root."""
-        return [request.path for request in self.requests]
-
-    def requests_to(self, path: str) -> list[LoggedRequest]:
-        return [request for request in self.requests if request.path == path]
-
     def fail(
         self,
         path: str,
@@ -223,146 +139,38 @@ class FakeGitHub:
         body = payloads.error(message or _REASONS.get(status, "Error"), status)
         self.override(path, status, body, times=times, headers=headers)
 
-    def override(
-        self,
-        path: str,
-        status: int,
-        body: Body,
-        *,
-        times: int | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Answer ``path`` with exactly this, instead of what the world says."""
-        self._faults.append(Fault(path, status, body, dict(headers or {}), times))
-
-    def hang(
-        self,
-        path: str,
-        seconds: float,
-        *,
-        times: int | None = 1,
-        query: dict[str, str] | None = None,
-    ) -> Fault:
-        """Hold the answer to ``path`` back for ``seconds`` (past the client's timeout)."""
-        return self._misbehave(path, "hang", times, query, seconds=seconds)
-
-    def reset(
-        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
-    ) -> Fault:
-        """Reset the connection (TCP RST) instead of answering ``path``."""
-        return self._misbehave(path, "reset", times, query)
-
-    def truncate(
-        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
-    ) -> Fault:
-        """Answer ``path`` with half its body while promising all of it (Content-Length)."""
-        return self._misbehave(path, "truncate", times, query)
-
-    def block(
-        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
-    ) -> Fault:
-        """Hold the answer to ``path`` until ``fault.release`` is set; ``fault.reached`` says
-        the request arrived (for killing a client mid-collection)."""
-        return self._misbehave(path, "block", times, query)
-
-    def clear_faults(self) -> None:
-        """Back to answering what the world says."""
-        for fault in self._faults:
-            fault.release.set()
-        self._faults.clear()
-
-    def reset_rate(self) -> None:
-        """The hour is over: the whole primary rate limit is available again."""
-        with self._lock:
-            self.rate_used = 0
-
-    def _misbehave(
-        self,
-        path: str,
-        behaviour: Behaviour,
-        times: int | None,
-        query: dict[str, str] | None,
-        *,
-        seconds: float = 0.0,
-    ) -> Fault:
-        fault = Fault(path, 200, {}, {}, times, behaviour, dict(query or {}), seconds)
-        self._faults.append(fault)
-        return fault
-
     # -- serving --------------------------------------------------------------------------
 
-    def _application(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        """The WSGI entry point: ``_handle``, with any bug in the fake kept for ``stop``."""
-        request = Request(environ)
-        try:
-            response = self._handle(request)
-        except Exception as exc:
-            self._errors.append(exc)
-            response = Response("fake GitHub bug", status=599)
-        result: Iterable[bytes] = response(environ, start_response)
-        return result
-
-    def _handle(self, request: Request) -> Response:
-        if self.latency:
-            time.sleep(self.latency)
+    def _api_path(self, request: Request) -> str:
         path = request.path
-        api_path = path[len(self.prefix) :] if path.startswith(self.prefix + "/") else path
-        query = {key: request.args[key] for key in request.args}
-        with self._lock:
-            fault = self._take_fault(api_path, query)
-        if fault is not None and fault.behaviour == "reset":
-            self._log(request, api_path, query, 0)
-            _reset_connection(request)
-            return Response(b"", status=500)
-        with self._lock:
-            answer = self._answer(request, fault)
-            body = (
-                b"" if answer.body is None else json.dumps(answer.body, ensure_ascii=False).encode()
-            )
-            extra: dict[str, str] = {}
-            if answer.status == 200 and request.method == "GET":
-                etag = f'W/"{hashlib.sha256(body).hexdigest()[:40]}"'
-                extra["ETag"] = etag
-                if request.headers.get("If-None-Match") == etag:
-                    # Unchanged since the client's copy: no body, and no rate limit spent.
-                    answer, body = Answer(304, None, answer.headers), b""
-                    self.rate_used -= 1
-                    self.not_modified_count += 1
-            self._log(request, api_path, query, answer.status)
-            headers = {
-                "X-GitHub-Media-Type": "github.v3; format=json",
-                "X-GitHub-Api-Version-Selected": "2022-11-28",
-                "X-GitHub-Request-Id": f"FAKE:{self.request_count:08X}",
-                **self._rate_headers(),
-                **extra,
-                **answer.headers,
-            }
-        # The answer is ready (and logged); the network holds it back.
-        if fault is not None and fault.behaviour == "hang":
-            time.sleep(fault.seconds)
-        if fault is not None and fault.behaviour == "block":
-            fault.reached.set()
-            fault.release.wait(60)
+        return path[len(self.prefix) :] if path.startswith(self.prefix + "/") else path
+
+    def _serve(self, request: Request, api_path: str, fault: Fault[Body] | None) -> Served:
+        answer = self._answer(request, fault)
+        body = b"" if answer.body is None else json.dumps(answer.body, ensure_ascii=False).encode()
+        extra: dict[str, str] = {}
+        if answer.status == 200 and request.method == "GET":
+            etag = f'W/"{hashlib.sha256(body).hexdigest()[:40]}"'
+            extra["ETag"] = etag
+            if request.headers.get("If-None-Match") == etag:
+                # Unchanged since the client's copy: no body, and no rate limit spent.
+                answer, body = Answer(304, None, answer.headers), b""
+                self.rate_used -= 1
+                self.not_modified_count += 1
+        self._log(request, api_path, answer.status)
+        headers = {
+            "X-GitHub-Media-Type": "github.v3; format=json",
+            "X-GitHub-Api-Version-Selected": "2022-11-28",
+            "X-GitHub-Request-Id": f"FAKE:{self.request_count:08X}",
+            **self._rate_headers(),
+            **extra,
+            **answer.headers,
+        }
         if answer.status == 304:
             headers.pop("Link", None)
-            return Response(status=304, headers=headers)
-        response = Response(
-            body,
-            status=answer.status,
-            headers=headers,
-            content_type="application/json; charset=utf-8",
-        )
-        if fault is not None and fault.behaviour == "truncate":
-            response = Response(
-                body[: len(body) // 2],
-                status=answer.status,
-                headers={**headers, "Content-Length": str(len(body)), "Connection": "close"},
-                content_type="application/json; charset=utf-8",
-            )
-            response.automatically_set_content_length = False
-        return response
+        return Served(answer.status, body, headers, "application/json; charset=utf-8")
 
-    def _log(self, request: Request, api_path: str, query: dict[str, str], status: int) -> None:
+    def _log(self, request: Request, api_path: str, status: int) -> None:
         self.request_count += 1
         if self.log_requests:
             conditional = (
@@ -372,14 +180,14 @@ class FakeGitHub:
                 LoggedRequest(
                     method=request.method,
                     path=api_path,
-                    query=query,
+                    query={key: request.args[key] for key in request.args},
                     status=status,
                     url_path=request.path,
                     conditional=conditional,
                 )
             )
 
-    def _answer(self, request: Request, fault: Fault | None) -> Answer:
+    def _answer(self, request: Request, fault: Fault[Body] | None) -> Answer:
         if not request.path.startswith(self.prefix + "/"):
             return Answer(404, payloads.error("Not Found", 404))
         auth = self._authenticate(request.headers.get("Authorization"))
@@ -411,14 +219,6 @@ class FakeGitHub:
         if scheme.lower() in ("token", "bearer") and credential == self.token:
             return None
         return Answer(401, payloads.error("Bad credentials", 401))
-
-    def _take_fault(self, path: str, query: dict[str, str]) -> Fault | None:
-        for fault in self._faults:
-            if fault.matches(path, query):
-                if fault.times is not None:
-                    fault.times -= 1
-                return fault
-        return None
 
     def _rate_headers(self) -> dict[str, str]:
         return {
@@ -615,8 +415,8 @@ class FakeGitHub:
     def _page(
         self, request: Request, entries: Sequence[T], to_json: Callable[[T], JsonDict]
     ) -> Answer:
-        per_page = min(max(_int(request.args.get("per_page"), 30), 1), 100)
-        page = max(_int(request.args.get("page"), 1), 1)
+        per_page = min(max(query_int(request.args.get("per_page"), 30), 1), 100)
+        page = max(query_int(request.args.get("page"), 1), 1)
         last = max((len(entries) + per_page - 1) // per_page, 1)
         chunk = [to_json(entry) for entry in entries[(page - 1) * per_page : page * per_page]]
         links = dict(self._page_links(request, page, last))
@@ -647,18 +447,3 @@ _REASONS = {
     500: "Server Error",
     502: "Server Error",
 }
-
-
-def _reset_connection(request: Request) -> None:
-    """Close the client's connection with a TCP RST, the way a crashed proxy does."""
-    connection = request.environ.get("werkzeug.socket")
-    if isinstance(connection, socket.socket):
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        connection.shutdown(socket.SHUT_RDWR)
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default

@@ -24,6 +24,7 @@ from collector.records import (
 )
 from collector.signals import with_files
 from collector.store import Store
+from tests.fakes.expected import assert_repositories_match, assert_same_items, stored_items
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import FakeCommit, FakePull, FakeRelease, FakeRepo, FakeTag
 
@@ -154,16 +155,8 @@ def assert_store_matches(
     With ``source``, only what that source collected is compared (a store may hold several).
     """
     chosen = list(visible_repositories(fake) if repos is None else repos)
-    snapshot = store.snapshot()
-    stored_repositories = sorted(
-        (r for r in snapshot.repositories if not source or r.source == source),
-        key=lambda r: r.ref.path,
-    )
-    wanted_repositories = sorted(
-        (expected_repository(fake, repo, source=source) for repo in chosen),
-        key=lambda r: r.ref.path,
-    )
-    assert stored_repositories == wanted_repositories
+    wanted = (expected_repository(fake, repo, source=source) for repo in chosen)
+    assert_repositories_match(store, wanted, source=source)
     assert_items_match(store, fake, chosen, source=source)
 
 
@@ -171,18 +164,5 @@ def assert_items_match(
     store: Store, fake: FakeGitHub, repos: Iterable[FakeRepo], *, source: str = ""
 ) -> None:
     """The store shows exactly the items of ``repos``: none missing, none extra, none twice."""
-    chosen = list(repos)
-    snapshot = store.snapshot()
-    stored = sorted(
-        (s.item for s in snapshot.items if not source or s.source == source), key=_identity
-    )
-    wanted = sorted((item for repo in chosen for item in expected_items(fake, repo)), key=_identity)
-    missing = [_identity(item) for item in wanted if item not in stored]
-    extra = [_identity(item) for item in stored if item not in wanted]
-    assert (missing, extra) == ([], []), f"missing {missing[:5]}, unexpected {extra[:5]}"
-    assert stored == wanted
-    assert len({_identity(item) for item in stored}) == len(stored), "an item is stored twice"
-
-
-def _identity(item: Item) -> tuple[str, str, str]:
-    return (item.repo.path, item.kind.value, item.key)
+    wanted = (item for repo in repos for item in expected_items(fake, repo))
+    assert_same_items(stored_items(store, source=source), wanted)

@@ -40,8 +40,8 @@ client asked for. ``fail()``, ``override()`` and ``throttle()`` make chosen
 paths answer errors; ``hang()``, ``reset()``, ``truncate()`` and ``block()``
 misbehave at the transport level (no answer in time, a connection reset, a
 body cut short, an answer held until the test lets it go). ``latency`` delays
-every answer, for benchmarks. The server is threaded, so a hanging request does
-not hold up the next one.
+every answer, for benchmarks. The server around the routes is
+``tests.fakes.server.FakeServer``.
 """
 
 from __future__ import annotations
@@ -49,20 +49,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import socket
-import struct
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urlencode
 
-from werkzeug import Request, Response
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug import Request
 
 from tests.fakes import gitlab_payloads as payloads
 from tests.fakes.gitlab_payloads import JsonDict, Urls
@@ -75,12 +69,12 @@ from tests.fakes.gitlab_world import (
     blob_sha,
     fake_sha,
 )
+from tests.fakes.server import FakeServer, Fault, Served, query_int
 
 # 2099-01-01 12:34 UTC: far enough that no client waits for it, and easy to assert.
 DEFAULT_RATE_RESET = int(datetime(2099, 1, 1, 12, 34, tzinfo=UTC).timestamp())
 MAX_PER_PAGE = 100
 Body = JsonDict | list[JsonDict] | dict[str, float] | str
-Behaviour = Literal["answer", "hang", "reset", "truncate", "block"]
 
 
 @dataclass(frozen=True)
@@ -93,28 +87,6 @@ class LoggedRequest:
     authorization: str  # "private-token", "bearer" or "none": never the token itself
     query_string: str = ""  # as sent, repeated keys included (scope[]=a&scope[]=b)
     conditional: bool = False  # sent If-None-Match or If-Modified-Since
-
-
-@dataclass
-class Fault:
-    path: str
-    status: int
-    body: Body
-    headers: dict[str, str]
-    times: int | None  # None: every time
-    behaviour: Behaviour = "answer"
-    query: dict[str, str] = field(default_factory=dict)  # only requests with these parameters
-    seconds: float = 0.0  # how long "hang" holds the answer back
-    reached: threading.Event = field(default_factory=threading.Event)  # "block": request arrived
-    release: threading.Event = field(default_factory=threading.Event)  # "block": let it go
-
-    def matches(self, path: str, query: dict[str, str], *, transport: bool) -> bool:
-        return (
-            self.path == path
-            and (self.behaviour != "answer") is transport
-            and (self.times is None or self.times > 0)
-            and all(query.get(key) == value for key, value in self.query.items())
-        )
 
 
 @dataclass
@@ -131,8 +103,12 @@ class NotFound(Exception):
         super().__init__(f"404 {what} Not Found")
 
 
-class FakeGitLab:
+class FakeGitLab(FakeServer[Body, LoggedRequest]):
     """Serves ``world`` to clients holding ``token``; the token acts as ``world.viewer``."""
+
+    forge = "GitLab"
+    # As on GitLab, a request is authenticated and counted before it gets an answer.
+    answer_faults_after_checks = True
 
     def __init__(
         self,
@@ -151,70 +127,22 @@ class FakeGitLab:
         used in ``Link`` headers; a misconfigured one points somewhere else.
         ``latency``: seconds every answer is delayed. ``log_requests=False`` keeps only
         the counters (for benchmarks with tens of thousands of requests)."""
+        super().__init__(latency=latency, log_requests=log_requests)
         self.world = world
         self.external_url = external_url
         self.token = token
         self.prefix = prefix.rstrip("/")
         self.rate_limit = rate_limit
         self.rate_reset = rate_reset
-        self.rate_used = 0
-        self.latency = latency
-        self.log_requests = log_requests
-        self.requests: list[LoggedRequest] = []
-        self.request_count = 0  # every request, logged or not
-        self.not_modified_count = 0
         # False: answer merge request /diffs as GitLab before 15.7 did (no such route).
         self.merge_request_diffs = True
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-        self._errors: list[BaseException] = []
-        self._server: BaseWSGIServer | None = None
-        self._port = 0
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ------------------------------------------------------------------
-
-    def start(self) -> FakeGitLab:
-        self._server = make_server("127.0.0.1", 0, self._application, threaded=True)
-        self._port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._shutdown()
-        # A bug in the fake must fail the test, not hide as a 500 the client shrugs off.
-        if self._errors:
-            raise self._errors[0]
-
-    def _shutdown(self) -> None:
-        for fault in self._faults:
-            fault.release.set()  # nothing stays blocked past the test
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitLab:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if kind is None:
-            self.stop()
-        else:
-            self._shutdown()
 
     # -- what tests read and steer ----------------------------------------------------
 
     @property
     def url(self) -> str:
         """The instance's web address, as an owner would write it in the config."""
-        assert self._port, "the fake was never started"
-        return f"http://127.0.0.1:{self._port}{self.prefix}"
+        return f"{self.root_url}{self.prefix}"
 
     @property
     def api_root(self) -> str:
@@ -222,8 +150,7 @@ class FakeGitLab:
 
     @property
     def api_url(self) -> str:
-        assert self._port, "the fake was never started"
-        return f"http://127.0.0.1:{self._port}{self.api_root}"
+        return f"{self.root_url}{self.api_root}"
 
     @property
     def host(self) -> str:
@@ -233,13 +160,6 @@ class FakeGitLab:
     @property
     def urls(self) -> Urls:
         return Urls(api=self.api_url, web=self.url)
-
-    def paths(self) -> list[str]:
-        """Paths requested so far, in order, relative to the API root (still encoded)."""
-        return [request.path for request in self.requests]
-
-    def requests_to(self, path: str) -> list[LoggedRequest]:
-        return [request for request in self.requests if request.path == path]
 
     def fail(
         self,
@@ -254,139 +174,35 @@ class FakeGitLab:
         body = payloads.error(message or _REASONS.get(status, f"{status} Error"))
         self.override(path, status, body, times=times, headers=headers)
 
-    def override(
-        self,
-        path: str,
-        status: int,
-        body: Body,
-        *,
-        times: int | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Answer ``path`` with exactly this, instead of what the world says."""
-        with self._lock:
-            self._faults.append(Fault(path, status, body, dict(headers or {}), times))
-
     def throttle(self, path: str, *, retry_after: int, times: int | None = 1) -> None:
         """Answer ``path`` as GitLab's rate limiter does: 429, ``Retry-After``, plain text."""
         headers = {"Retry-After": str(retry_after), "Content-Type": "text/plain"}
-        with self._lock:
-            self._faults.append(Fault(path, 429, "Retry later\n", headers, times))
-
-    def hang(
-        self,
-        path: str,
-        seconds: float,
-        *,
-        times: int | None = 1,
-        query: dict[str, str] | None = None,
-    ) -> Fault:
-        """Hold the answer to ``path`` back for ``seconds`` (past the client's timeout)."""
-        return self._misbehave(path, "hang", times, query, seconds=seconds)
-
-    def reset(
-        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
-    ) -> Fault:
-        """Reset the connection (TCP RST) instead of answering ``path``."""
-        return self._misbehave(path, "reset", times, query)
-
-    def truncate(
-        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
-    ) -> Fault:
-        """Answer ``path`` with half its body while promising all of it (Content-Length)."""
-        return self._misbehave(path, "truncate", times, query)
-
-    def block(
-        self, path: str, *, times: int | None = 1, query: dict[str, str] | None = None
-    ) -> Fault:
-        """Hold the answer to ``path`` until ``fault.release`` is set; ``fault.reached`` says
-        the request arrived (for killing a client mid-collection)."""
-        return self._misbehave(path, "block", times, query)
-
-    def clear_faults(self) -> None:
-        """Back to answering what the world says."""
-        with self._lock:
-            for fault in self._faults:
-                fault.release.set()
-            self._faults.clear()
-
-    def reset_rate(self) -> None:
-        """The throttle's period is over: the whole rate limit is available again."""
-        with self._lock:
-            self.rate_used = 0
-
-    def _misbehave(
-        self,
-        path: str,
-        behaviour: Behaviour,
-        times: int | None,
-        query: dict[str, str] | None,
-        *,
-        seconds: float = 0.0,
-    ) -> Fault:
-        fault = Fault(path, 200, {}, {}, times, behaviour, dict(query or {}), seconds)
-        with self._lock:
-            self._faults.append(fault)
-        return fault
+        self._add_fault(Fault(path, 429, "Retry later\n", headers, times))
 
     # -- serving --------------------------------------------------------------------------
 
-    def _application(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        """The WSGI entry point: ``_handle``, with any bug in the fake kept for ``stop``."""
-        request = Request(environ)
-        try:
-            response = self._handle(request)
-        except Exception as exc:
-            self._errors.append(exc)
-            response = Response("fake GitLab bug", status=599)
-        result: Iterable[bytes] = response(environ, start_response)
-        return result
-
-    def _handle(self, request: Request) -> Response:
-        if self.latency:
-            time.sleep(self.latency)
+    def _api_path(self, request: Request) -> str:
         raw_path = _raw_path(request)
-        api_path = raw_path.removeprefix(self.api_root) if self._in_api(raw_path) else raw_path
-        query = {key: request.args[key] for key in request.args}
-        with self._lock:
-            fault = self._take_fault(api_path, query, transport=True)
-        if fault is not None and fault.behaviour == "reset":
-            with self._lock:
-                self._log(request, raw_path, api_path, 0)
-            _reset_connection(request)
-            return Response(b"", status=500)
-        with self._lock:
-            answer = self._answer(request, raw_path)
-            status, body, headers = self._respond(request, answer)
-            self._log(request, raw_path, api_path, status)
-            headers = {
-                "X-Request-Id": f"01FAKE{self.request_count:020d}",
-                "X-Runtime": "0.042",
-                "Cache-Control": "max-age=0, private, must-revalidate",
-                "Vary": "Origin, Accept-Encoding",
-                "X-Gitlab-Meta": json.dumps({"correlation_id": f"fake{self.request_count}"}),
-                **self._rate_headers(),
-                **headers,
-            }
-        # The answer is ready (and logged); the network holds it back.
-        if fault is not None and fault.behaviour == "hang":
-            time.sleep(fault.seconds)
-        if fault is not None and fault.behaviour == "block":
-            fault.reached.set()
-            fault.release.wait(60)
+        return raw_path.removeprefix(self.api_root) if self._in_api(raw_path) else raw_path
+
+    def _serve(self, request: Request, api_path: str, fault: Fault[Body] | None) -> Served:
+        # ``fault`` is only ever a misbehaviour; ``_answer`` takes the answer faults.
+        answer = self._answer(request, _raw_path(request))
+        status, body, headers = self._respond(request, answer)
+        self._log(request, api_path, status)
+        headers = {
+            "X-Request-Id": f"01FAKE{self.request_count:020d}",
+            "X-Runtime": "0.042",
+            "Cache-Control": "max-age=0, private, must-revalidate",
+            "Vary": "Origin, Accept-Encoding",
+            "X-Gitlab-Meta": json.dumps({"correlation_id": f"fake{self.request_count}"}),
+            **self._rate_headers(),
+            **headers,
+        }
         if status == 304:
             # Rack::ConditionalGet drops the body and its Content-Type, keeps the rest.
             headers.pop("Content-Type", None)
-            return Response(status=304, headers=headers)
-        if fault is not None and fault.behaviour == "truncate":
-            cut = Response(
-                body[: len(body) // 2],
-                status=status,
-                headers={**headers, "Content-Length": str(len(body)), "Connection": "close"},
-            )
-            cut.automatically_set_content_length = False
-            return cut
-        return Response(body, status=status, headers=headers)
+        return Served(status, body, headers)
 
     def _respond(self, request: Request, answer: Answer) -> tuple[int, bytes, dict[str, str]]:
         """Status, body and headers of ``answer``; a weak ETag on 200 JSON, 304 if it matches."""
@@ -405,7 +221,7 @@ class FakeGitLab:
                 return 304, b"", headers
         return answer.status, body, headers
 
-    def _log(self, request: Request, raw_path: str, api_path: str, status: int) -> None:
+    def _log(self, request: Request, api_path: str, status: int) -> None:
         self.request_count += 1
         if not self.log_requests:
             return
@@ -416,7 +232,7 @@ class FakeGitLab:
                 path=api_path,
                 query={key: request.args[key] for key in request.args},
                 status=status,
-                url_path=raw_path,
+                url_path=_raw_path(request),
                 authorization=_auth_kind(request),
                 query_string=unquote(request.query_string.decode("ascii", "replace")),
                 conditional=conditional,
@@ -436,8 +252,10 @@ class FakeGitLab:
         if self.rate_used > self.rate_limit:
             wait = max(self.rate_reset - int(datetime.now(UTC).timestamp()), 1)
             return Answer(429, "Retry later\n", {"Retry-After": str(wait)})
-        fault = self._take_fault(path, {key: request.args[key] for key in request.args})
+        query = {key: request.args[key] for key in request.args}
+        fault = self._take_fault(path, query, transport=False)
         if fault is not None:
+            assert fault.body is not None, "an answer fault always has its body"
             return Answer(fault.status, fault.body, fault.headers)
         if request.method != "GET":
             return Answer(405, payloads.error("405 Method Not Allowed"))
@@ -450,17 +268,6 @@ class FakeGitLab:
             except NotFound as missing:
                 return Answer(404, payloads.error(str(missing)))
         return Answer(404, {"error": "404 Not Found"})
-
-    def _take_fault(
-        self, path: str, query: dict[str, str], *, transport: bool = False
-    ) -> Fault | None:
-        """The first fault for this request: an answer, or (``transport``) a misbehaviour."""
-        for fault in self._faults:
-            if fault.matches(path, query, transport=transport):
-                if fault.times is not None:
-                    fault.times -= 1
-                return fault
-        return None
 
     def _rate_headers(self) -> dict[str, str]:
         reset = datetime.fromtimestamp(self.rate_reset, UTC)
@@ -854,11 +661,11 @@ class FakeGitLab:
         return f"{self.external_url}{self.api_root}" if self.external_url else self.api_url
 
     def _per_page(self, request: Request) -> int:
-        return min(max(_int(request.args.get("per_page"), 20), 1), MAX_PER_PAGE)
+        return min(max(query_int(request.args.get("per_page"), 20), 1), MAX_PER_PAGE)
 
     def _offset_page(self, request: Request, entries: list[JsonDict]) -> Answer:
         per_page = self._per_page(request)
-        page = max(_int(request.args.get("page"), 1), 1)
+        page = max(query_int(request.args.get("page"), 1), 1)
         last = max((len(entries) + per_page - 1) // per_page, 1)
         chunk = entries[(page - 1) * per_page : page * per_page]
         links = dict(self._page_links(request, page, last))
@@ -879,10 +686,10 @@ class FakeGitLab:
         """GitLab's keyset pages: ``id_after``/``id_before`` and only a ``Link: rel=next``."""
         per_page = self._per_page(request)
         if "id_after" in request.args:
-            after = _int(request.args["id_after"], 0)
+            after = query_int(request.args["id_after"], 0)
             projects = [p for p in projects if p.id > after]
         if "id_before" in request.args:
-            before = _int(request.args["id_before"], 0)
+            before = query_int(request.args["id_before"], 0)
             projects = [p for p in projects if p.id < before]
         chunk = projects[:per_page]
         headers: dict[str, str] = {}
@@ -962,14 +769,6 @@ def _tree_entries(project: FakeProject, folder: str, *, recursive: bool) -> list
     ]
 
 
-def _reset_connection(request: Request) -> None:
-    """Close the client's connection with a TCP RST, the way a crashed proxy does."""
-    connection = request.environ.get("werkzeug.socket")
-    if isinstance(connection, socket.socket):
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        connection.shutdown(socket.SHUT_RDWR)
-
-
 def _raw_path(request: Request) -> str:
     """The path exactly as sent: werkzeug's ``request.path`` decodes %2F into a slash."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
@@ -991,10 +790,3 @@ def _auth_kind(request: Request) -> str:
 
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("true", "1", "yes")
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default

@@ -32,6 +32,7 @@ from collector.records import (
 )
 from collector.signals import changed_paths, with_files
 from collector.store import Store
+from tests.fakes.expected import assert_repositories_match, assert_same_items, stored_items
 from tests.fakes.gitlab_api import FakeGitLab
 from tests.fakes.gitlab_world import (
     FakeChange,
@@ -224,16 +225,8 @@ def assert_store_matches(
     several); its repositories are expected under that name.
     """
     chosen = list(visible_projects(fake) if projects is None else projects)
-    snapshot = store.snapshot()
-    stored_repositories = sorted(
-        (r for r in snapshot.repositories if not source or r.source == source),
-        key=lambda r: r.ref.path,
-    )
-    wanted_repositories = sorted(
-        (expected_repository(fake, project, source=source) for project in chosen),
-        key=lambda r: r.ref.path,
-    )
-    assert stored_repositories == wanted_repositories
+    wanted = (expected_repository(fake, project, source=source) for project in chosen)
+    assert_repositories_match(store, wanted, source=source)
     assert_items_match(store, fake, chosen, source=source)
 
 
@@ -242,26 +235,14 @@ def assert_items_match(
 ) -> None:
     """The store shows exactly the items of ``projects``: none missing, extra or twice."""
     chosen = list(projects)
-    snapshot = store.snapshot()
-    ours = [s.item for s in snapshot.items if not source or s.source == source]
+    ours = stored_items(store, source=source)
     signals = [item for item in ours if item.kind in SIGNAL_KINDS]
     if not any(_has_signals(project) for project in chosen):
         assert signals == [], f"signal items from a world without any: {signals[:3]}"
-    stored = sorted((item for item in ours if item.kind not in SIGNAL_KINDS), key=_identity)
-    wanted = sorted(
-        (item for project in chosen for item in expected_items(fake, project)), key=_identity
-    )
-    missing = [_identity(item) for item in wanted if item not in stored]
-    extra = [_identity(item) for item in stored if item not in wanted]
-    assert (missing, extra) == ([], []), f"missing {missing[:5]}, unexpected {extra[:5]}"
-    assert stored == wanted
-    assert len({_identity(item) for item in stored}) == len(stored), "an item is stored twice"
+    wanted = (item for project in chosen for item in expected_items(fake, project))
+    assert_same_items((item for item in ours if item.kind not in SIGNAL_KINDS), wanted)
 
 
 def _has_signals(project: FakeProject) -> bool:
     """Whether the world gives ``project`` anything a signal could be read from."""
     return bool(project.deployments or project.pipelines or project.issues or project.files)
-
-
-def _identity(item: Item) -> tuple[str, str, str]:
-    return (item.repo.path, item.kind.value, item.key)
