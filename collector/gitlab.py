@@ -276,8 +276,13 @@ class GitLabForge:
         if kind is Kind.MERGE_REQUEST:
             yield from gitlab_sync.merge_request_pages(fetch, list_url, state)
         elif kind is Kind.COMMIT:
-            head = self._head(base, repository)
-            yield from gitlab_sync.commit_pages(fetch, list_url, state, head=head)
+            whole = gitlab_sync.reads_whole_branch(state.cursor)
+            head = None if whole else self._head(base, repository)
+            for page in gitlab_sync.commit_pages(fetch, list_url, state, head=head):
+                if whole and page.cursor.completed_at is not None:
+                    # The head as the first commit listed: no request needed for it.
+                    self._heads[repository.ref.path.lower()] = page.cursor.marker
+                yield page
         else:  # releases and tags: in no order that tells what changed
             page_size = self._config.page_size
             yield from whole_list_pass(fetch, list_url({}), state, page_size=page_size)

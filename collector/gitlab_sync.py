@@ -60,17 +60,26 @@ def merge_request_pages(fetch: Fetch, list_url: ListUrl, state: SyncState) -> It
     )
 
 
+def reads_whole_branch(cursor: Cursor) -> bool:
+    """A first reading: no ``since`` and no pass to resume, so the list starts at the head."""
+    return cursor.watermark is None and cursor.current is None
+
+
 def commit_pages(
     fetch: Fetch, list_url: ListUrl, state: SyncState, *, head: str | None
 ) -> Iterator[SyncPage]:
-    """The default branch's commits since the cursor; nothing when ``head`` has not moved."""
+    """The default branch's commits since the cursor; nothing when ``head`` has not moved.
+
+    A first reading needs no ``head``: the first commit it lists is the head, and
+    the cursor it completes is marked with that one.
+    """
     if unchanged_since(state.cursor, head):
         return iter(())
     filters: dict[str, str] = {}
     watermark = state.cursor.watermark
     if watermark is not None:
         filters["since"] = utc_iso(watermark - COMMIT_LOOKBACK)
-    return newest_first_pass(
+    pages = newest_first_pass(
         fetch,
         list_url(filters),
         state,
@@ -79,6 +88,18 @@ def commit_pages(
         marker=head,
         conditional=False,  # read only after the head moved: a 304 is then unlikely
     )
+    return _marked_with_tip(pages) if reads_whole_branch(state.cursor) else pages
+
+
+def _marked_with_tip(pages: Iterator[SyncPage]) -> Iterator[SyncPage]:
+    """A whole branch's pages; the pass completes marked with its first commit, the head."""
+    tip: str | None = None
+    for number, page in enumerate(pages):
+        if number == 0 and page.items:
+            tip = page.items[0].key
+        if page.cursor.completed_at is not None:
+            page = replace(page, cursor=replace(page.cursor, marker=tip))
+        yield page
 
 
 def signal_pages(

@@ -83,6 +83,8 @@ def test_changes_are_read_down_to_the_cursor_and_nothing_else(
     assert_store_matches(store, fake_gitlab)
     assert merge_request_pages(first) == [None, "2", "3"]
     assert "updated_after" not in first.asked("/merge_requests")[0].query
+    # A first reading needs no branch request: the first commit listed is the head.
+    assert first.asked("/repository/branches/main") == []
 
     gitlab_world.advance(timedelta(days=1))
     project.update_merge_request(project.merge_requests[5], labels=["evidence::architecture"])
