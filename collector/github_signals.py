@@ -12,8 +12,10 @@ only ever mean "stored".
 Cost per repository per night (README, "What it costs"):
 
 - deployments: 1 list request (304 when nothing was deployed), plus one
-  ``/statuses?per_page=1`` request per *production* deployment read that is not
-  stored with a final status yet (success, failure, error, inactive);
+  ``/statuses?per_page=1`` request per *production* deployment not stored with a
+  final status yet (success, failure, error, inactive): those on the list when it
+  changed, and, whatever the list answered, those stored unfinished that were
+  created in the last ``REFRESH_WINDOW`` (30 days; at most ``MAX_REFRESHES``, 20);
 - deploy workflow runs: 1 request for the workflows, plus 1 per deploy workflow;
 - incidents: 1 per incident label;
 - decision records: nothing while the repository's ``pushed_at`` has not moved
@@ -22,13 +24,17 @@ Cost per repository per night (README, "What it costs"):
   carry no ETag), plus 2 per new or changed ADR file (its text, the commits
   that touched it).
 
-Known gap: a production deployment stored while still pending gets its final
-status when the deployments list changes next (any new deployment), not sooner.
+A production deployment stored while still pending gets its final status on the
+next run after it ends, even when the deployments list answers 304: the stored
+unfinished ones are asked again (``_unfinished``), since a new status need not
+change the list and an older deployment is beyond the pages read anyway. One still
+unfinished ``REFRESH_WINDOW`` after it was created is taken as abandoned and keeps
+the status it was stored with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -63,6 +69,16 @@ OVERLAP = timedelta(days=1)
 MAX_DECISIONS = 500  # a repository with more ADR files is not a decision log
 MAX_ADR_CHARS = 256_000  # an ADR is a page or two; the rest of a huge file is not read
 DECISION_COMMITS = 30  # per_page of the commits that touched an ADR file
+# A production deployment stored before its final status is asked again on every run,
+# whatever the deployments list answered, while it is younger than REFRESH_WINDOW; at
+# most MAX_REFRESHES per repository and run, newest first. A deploy ends within hours:
+# one without a final status after 30 days was abandoned (its job died before reporting,
+# or its tool never reports the end) and nothing on GitHub will end it, so asking on
+# would cost a request a night for nothing. The cap bounds what a tool that never posts
+# final statuses (an unfinished deployment per deploy) costs a repository per night;
+# the newest are the ones still likely to finish.
+REFRESH_WINDOW = timedelta(days=30)
+MAX_REFRESHES = 20
 
 # get(url relative to the API root, validators or None) -> Answer; raises GithubException.
 Get = Callable[[str, Validators | None], Answer]
@@ -125,13 +141,14 @@ class GitHubSignals:
             return
         items = tuple(item for batch in batches for item in batch)
         if not reading.changed:
-            # Every list answered 304 (or is absent as before): what is stored is current.
+            # Every list answered 304 (or is absent as before): what is stored is current,
+            # but for the deployments whose final status came since (``_unfinished``).
             cursor = replace(state.cursor, current=None)
             if marker is not None:  # complete from this marker on: skipped until the next push
                 cursor = replace(
                     cursor, marker=marker, completed_at=cursor.completed_at or state.now
                 )
-            yield SyncPage(items=(), cursor=cursor, not_modified=True)
+            yield SyncPage(items=items, cursor=cursor, not_modified=not items)
             return
         # One commit per kind: the memos go with the items they describe.
         yield SyncPage(
@@ -234,6 +251,32 @@ class GitHubSignals:
             else:
                 result.append(record)
         yield result
+        yield self._unfinished(repository, state.now, listed={r.key for r in records})
+
+    def _unfinished(
+        self, repository: Repository, now: datetime, *, listed: Collection[str]
+    ) -> list[Item]:
+        """Stored production deployments not final yet, asked again: those whose status moved.
+
+        Not those on the list just read (asked above). Asked even when the list answered
+        304: a new status need not change the list, and a deployment older than the pages
+        read is not on them. Within ``REFRESH_WINDOW`` and ``MAX_REFRESHES`` (see there).
+        """
+        stored = self._recall.unfinished_deployments(
+            repository.ref, now - REFRESH_WINDOW, signal_mapping.FINAL_DEPLOYMENT_STATUSES
+        )
+        due = [
+            d
+            for d in stored
+            if d.key not in listed and self._settings.policy.is_production(d.environment)
+        ]
+        base = _base(repository)
+        moved: list[Item] = []
+        for before in due[:MAX_REFRESHES]:
+            after = signal_mapping.with_status(before, self._newest_status(base, before))
+            if after != before:  # still as stored: nothing to write
+                moved.append(after)
+        return moved
 
     def _newest_status(self, base: str, record: Deployment) -> Json | None:
         url = f"{base}/deployments/{quote(record.id, safe='')}/statuses?per_page=1"

@@ -8,6 +8,8 @@ and tags into the same item records. Requests go through
 time; raw JSON is mapped by ``collector.gitlab_mapping``. Deployments, deploy
 pipelines, incidents and decision records are read by ``collector.gitlab_signals``,
 the changed files of candidate changes by ``collector.gitlab_changed_files``.
+Run after run, only what changed is read (``IncrementalSource``); what that
+means for each list, and why it is enough, is ``collector.gitlab_sync``.
 
 Privacy is decided before anything is asked about a project: a private or
 internal project the owner did not opt into is never mapped, and none of its

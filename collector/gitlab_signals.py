@@ -88,6 +88,10 @@ class GitLabSignals:
     # -- deployments, pipelines, incidents -----------------------------------------------------
 
     def _deployments(self, repository: Repository, base: str) -> Iterator[list[Item]]:
+        # GitLab's list carries each deployment's status, and a status change moves its
+        # updated_at, so reading on by updated_after brings a pending deployment back once
+        # it ends: no stored unfinished deployment to ask again, unlike GitHub's
+        # (collector.github_signals, ``_unfinished``), whose list has no status.
         params: dict[str, str] = {"order_by": "updated_at"}
         environments = self._environments.setdefault(base, {})
         for page in self._read_on(repository, Kind.DEPLOYMENT, f"{base}/deployments", params):

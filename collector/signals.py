@@ -5,7 +5,8 @@ A forge is given ``SignalSettings`` (the owner's classification choices that
 decide what to fetch) and a ``Recall`` (read access to what the store already
 holds), so it can skip what it has: a changed-file list of a merge request that
 did not change, an ADR whose blob did not change, list entries older than the
-newest one stored. Nothing here talks to a forge.
+newest one stored; and ask again only for what can still change: a recent
+deployment stored before its final status. Nothing here talks to a forge.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from collector.adr import ParsedDecision
 from collector.classify import Policy, needs_changed_files
-from collector.records import Commit, Decision, Item, Kind, MergeRequest, RepoRef
+from collector.records import Commit, Decision, Deployment, Item, Kind, MergeRequest, RepoRef
 from config.models import EvidenceConfig
 from config.rules import ClassifyConfig
 
@@ -43,6 +44,14 @@ class Recall(Protocol):
         """The latest ``updated_at`` stored for ``kind``; None when nothing is stored."""
         ...
 
+    def unfinished_deployments(
+        self, ref: RepoRef, since: datetime, final: Collection[str]
+    ) -> Sequence[Deployment]:
+        """Stored deployments created at or after ``since``, not flagged as gone, whose
+        status is not in ``final`` (the forge's words for "over"); newest first.
+        """
+        ...
+
 
 class NothingStored:
     """A ``Recall`` for a forge used without a store: everything is read afresh."""
@@ -52,6 +61,11 @@ class NothingStored:
 
     def newest_update(self, ref: RepoRef, kind: Kind) -> datetime | None:
         return None
+
+    def unfinished_deployments(
+        self, ref: RepoRef, since: datetime, final: Collection[str]
+    ) -> Sequence[Deployment]:
+        return ()
 
 
 def _classify_defaults() -> ClassifyConfig:

@@ -1,8 +1,10 @@
-"""What a forge may reuse from the store: stored items by key, and how far a list was read.
+"""What a forge may reuse from the store: stored items by key, how far a list was read,
+and the deployments whose final status is still to be asked.
 
 Statements only, on the caller's connection (``Store`` opens the transaction).
-Items flagged as gone are included: a cached file list or a blob sha is still
-right for an item that was gone for a while and came back.
+Items flagged as gone are included by ``stored_items``: a cached file list or a
+blob sha is still right for an item that was gone for a while and came back.
+``unfinished_deployments`` leaves them out: there is nothing left to ask about them.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from collector.records import Item, Kind, RepoRef
+from collector.records import Deployment, Item, Kind, RepoRef
 from collector.store import codec, schema
 from collector.store.upsert import CHUNK_SIZE
 
@@ -49,3 +51,24 @@ def newest_update(connection: Connection, ref: RepoRef, kind: Kind) -> datetime 
     query = select(func.max(rows.c.updated_at)).where(_of(ref, kind))
     value: datetime | None = connection.execute(query).scalar_one()
     return value
+
+
+def unfinished_deployments(
+    connection: Connection, ref: RepoRef, since: datetime, final: Collection[str]
+) -> list[Deployment]:
+    """Stored deployments of one repository created at or after ``since``, not flagged as
+    gone, whose status is not among ``final``; newest first.
+    """
+    rows = schema.items
+    status = rows.c.record["status"].as_string()
+    query = select(rows.c.record).where(
+        _of(ref, Kind.DEPLOYMENT),
+        rows.c.gone_at.is_(None),
+        # ``event_at`` is ``finished_at or created_at``, never before ``created_at``: a
+        # bound on the column that keeps old rows out, made exact below.
+        rows.c.event_at >= since,
+        or_(status.is_(None), status.not_in(sorted(final))),
+    )
+    found = [codec.item_from_json(row.record) for row in connection.execute(query)]
+    recent = [d for d in found if isinstance(d, Deployment) and d.created_at >= since]
+    return sorted(recent, key=lambda d: (d.created_at, d.id), reverse=True)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from collector.incremental import SyncPage, SyncState
-from collector.records import Item, Kind, RepoRef, Repository
+from collector.records import Deployment, Item, Kind, RepoRef, Repository
 from collector.snapshot import Snapshot, StoredItem
 from collector.store import codec, recall, schema, sync_state
 from collector.store.connection import (
@@ -255,6 +255,14 @@ class Store:
         """The latest ``updated_at`` stored for one repository and kind: where to read on from."""
         with self._transaction("reading stored items") as connection:
             return recall.newest_update(connection, ref, kind)
+
+    def unfinished_deployments(
+        self, ref: RepoRef, since: datetime, final: Collection[str]
+    ) -> list[Deployment]:
+        """Stored deployments created since ``since`` whose status is not final: to ask again."""
+        _require_aware(since)
+        with self._transaction("reading stored deployments") as connection:
+            return recall.unfinished_deployments(connection, ref, since, final)
 
     def known_repositories(self, source: str) -> dict[RepoRef, KnownRepository]:
         """The repositories this source collected before, gone ones included."""

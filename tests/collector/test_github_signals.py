@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from collector import github_signals
 from collector.categories import Category
 from collector.classify import Policy, classify
 from collector.github import GitHubForge
@@ -298,6 +299,78 @@ def test_a_final_deployment_status_is_reused_and_a_push_rereads_the_adr_folders(
     assert sorted(night.paths("/contents/")) == sorted(
         f"/repos/dana-dev/ledger/contents/{folder}" for folder in folders
     )
+
+
+def test_a_pending_deployment_gets_its_final_status_though_the_list_answers_304(
+    signals: Signals, store: Store, run: Run
+) -> None:
+    repo = signals.repo
+    sha = repo.commits[-1].sha
+    today = now().replace(microsecond=0)  # GitHub's times are whole seconds
+    too_old = today - github_signals.REFRESH_WINDOW - timedelta(days=1)
+    abandoned = repo.signals.add_deployment(repo, "production", ref="main", sha=sha, at=too_old)
+    repo.signals.add_status(repo, abandoned, "in_progress")
+    pending = repo.signals.add_deployment(
+        repo, "production", ref="main", sha=sha, at=today - timedelta(hours=1)
+    )
+    repo.signals.add_status(repo, pending, "in_progress")
+    listing = ("/repos/dana-dev/ledger/deployments", {"per_page": "100"})
+
+    def asked(collected: Collected) -> list[tuple[str, dict[str, str], int]]:
+        return [(r.path, r.query, r.status) for r in collected.requests if "/deployments" in r.path]
+
+    def status_of(deployment: FakeDeployment) -> tuple[str, datetime | None]:
+        (found,) = [d for d in stored(store, Deployment) if d.id == str(deployment.id)]
+        return found.status, found.finished_at
+
+    run()
+    assert status_of(pending) == ("in_progress", pending.statuses[-1].created_at)
+    # Both end; neither status changes the deployments list.
+    done = repo.signals.add_status(repo, pending, "success", moves_deployment=False)
+    repo.signals.add_status(repo, abandoned, "success", moves_deployment=False)
+
+    second = run()
+
+    status_url = f"/repos/dana-dev/ledger/deployments/{pending.id}/statuses"
+    assert asked(second) == [(*listing, 304), (status_url, {"per_page": "1"}, 200)]
+    assert second.report.rate_cost == 2  # the repository listing and the one status
+    assert status_of(pending) == ("success", done.created_at)
+    # Created before the window: taken as abandoned, never asked again.
+    assert status_of(abandoned) == ("in_progress", abandoned.statuses[0].created_at)
+
+    third = run()
+
+    assert asked(third) == [(*listing, 304)]  # final now: nothing more is asked for it
+    assert status_of(pending) == ("success", done.created_at)
+
+
+def test_unfinished_deployments_asked_again_are_capped_per_run_newest_first(
+    signals: Signals, store: Store, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(github_signals, "MAX_REFRESHES", 2)
+    repo = signals.repo
+    sha = repo.commits[-1].sha
+    today = now().replace(microsecond=0)  # GitHub's times are whole seconds
+    pending = [
+        repo.signals.add_deployment(
+            repo, "production", ref="main", sha=sha, at=today - timedelta(hours=hours)
+        )
+        for hours in (3, 2, 1)
+    ]
+    for deployment in pending:
+        repo.signals.add_status(repo, deployment, "queued")
+    run()
+
+    night = run()
+
+    assert night.paths("/statuses") == [
+        f"/repos/dana-dev/ledger/deployments/{deployment.id}/statuses"
+        for deployment in reversed(pending[1:])
+    ]
+    assert {d.status for d in stored(store, Deployment) if d.environment == "production"} == {
+        "queued",
+        "success",  # the one from the fixture, final since the first run
+    }
 
 
 def test_default_rules_categorise_the_signals(signals: Signals, store: Store, run: Run) -> None:

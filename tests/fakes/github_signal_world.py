@@ -156,8 +156,18 @@ class FakeSignals:
         return deployment
 
     def add_status(
-        self, repo: FakeRepo, deployment: FakeDeployment, state: str, *, at: datetime | None = None
+        self,
+        repo: FakeRepo,
+        deployment: FakeDeployment,
+        state: str,
+        *,
+        at: datetime | None = None,
+        moves_deployment: bool = True,
     ) -> FakeDeploymentStatus:
+        """A new newest status. ``moves_deployment=False`` leaves the deployment's
+        ``updated_at``, so the deployments list answers 304 as before (GitHub documents
+        neither way; the collector must not depend on it).
+        """
         moment = at or deployment.created_at + timedelta(minutes=7 * (len(deployment.statuses) + 1))
         status = FakeDeploymentStatus(
             id=_stable_id("status", str(deployment.id), str(len(deployment.statuses))),
@@ -168,7 +178,8 @@ class FakeSignals:
             creator=deployment.creator,
         )
         deployment.statuses.append(status)
-        deployment.updated_at = max(deployment.updated_at, moment)
+        if moves_deployment:
+            deployment.updated_at = max(deployment.updated_at, moment)
         return status
 
     def add_workflow(self, repo: FakeRepo, name: str, path: str) -> FakeWorkflow:
