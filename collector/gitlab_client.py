@@ -23,8 +23,8 @@ GitHub (``collector.github_requests``), with the ``Limits`` from ``[collect]``:
 - 5xx answers, timeouts, dropped connections and bodies cut short or not JSON
   are retried with jittered exponential backoff, ``retries`` times.
 
-The answer timeout is the source's own ``timeout`` (``GitLabSource.timeout``),
-not ``Limits.timeout``: a self-managed instance may need its own patience.
+The answer timeout is the source's own ``timeout`` (``GitLabSource.timeout``) when
+set, else ``Limits.timeout``: a self-managed instance may need its own patience.
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ class GitLabClient:
         self._config = config
         self._source = source
         self._limits = limits
+        self._timeout = config.timeout if config.timeout is not None else float(limits.timeout)
         self._wall_clock, self._random = wall_clock, random
         self._budget = RateBudget(
             source=source,
@@ -139,7 +140,7 @@ class GitLabClient:
             config.url,
             private_token=token,  # sent as the PRIVATE-TOKEN header, never in a URL
             ssl_verify=str(config.ca_bundle) if config.ca_bundle else config.verify_tls,
-            timeout=config.timeout,
+            timeout=self._timeout,
             user_agent=USER_AGENT,
             retry_transient_errors=False,
             session=self._session,
@@ -347,7 +348,7 @@ class GitLabClient:
         if isinstance(exc, requests.exceptions.SSLError):
             return "its TLS certificate is not trusted; set ca_bundle to your instance's CA file"
         if isinstance(exc, requests.exceptions.Timeout):
-            return f"no answer within {self._config.timeout:g}s{tried}"
+            return f"no answer within {self._timeout:g}s{tried}"
         if isinstance(exc, requests.exceptions.ConnectionError):
             return f"connection failed{tried}"
         return type(exc).__name__

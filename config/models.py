@@ -221,8 +221,12 @@ class GitLabSource(Model):
         description="Check the instance's TLS certificate. Turn off only for a test instance; "
         "prefer ca_bundle.",
     )
-    timeout: float = Field(
-        30.0, description="Seconds to wait for each answer before giving up.", gt=0, le=600
+    timeout: float | None = Field(
+        None,
+        description="Seconds to wait for each answer from this instance before retrying it; "
+        "unset, [collect] timeout applies. A slow self-managed instance may need more.",
+        gt=0,
+        le=600,
     )
     page_size: int = Field(
         100, description="Items asked for per page (GitLab allows at most 100).", ge=1, le=100

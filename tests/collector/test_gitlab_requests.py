@@ -39,10 +39,20 @@ def make_client(fake_gitlab: FakeGitLab, sleeps: list[float]) -> Iterator[MakeCl
     made: list[GitLabClient] = []
 
     def make(
-        *, retries: int = 1, reserve: int = 0, max_wait: float = 60.0, **settings: Any
+        *,
+        retries: int = 1,
+        reserve: int = 0,
+        max_wait: float = 60.0,
+        collect_timeout: int = 30,
+        **settings: Any,
     ) -> GitLabClient:
         config = GitLabSource(forge="gitlab", url=fake_gitlab.url, users=["dana"], **settings)
-        limits = Limits(retries=retries, rate_limit_reserve=reserve, max_rate_limit_wait=max_wait)
+        limits = Limits(
+            timeout=collect_timeout,
+            retries=retries,
+            rate_limit_reserve=reserve,
+            max_rate_limit_wait=max_wait,
+        )
         client = GitLabClient(
             config,
             GITLAB_TOKEN,
@@ -293,6 +303,17 @@ def test_an_answer_that_hangs_past_the_timeout_is_retried(
     assert project["id"] == ledger.id
     assert sleeps == [0.75]
     assert [r.path for r in fake_gitlab.requests] == [path, path]
+
+
+def test_without_a_timeout_of_its_own_a_source_waits_as_long_as_collect_says(
+    ledger: FakeProject, fake_gitlab: FakeGitLab, make_client: MakeClient
+) -> None:
+    path = f"/projects/{ledger.id}"
+    fake_gitlab.hang(path, 3.0)
+    client = make_client(retries=0, collect_timeout=1)  # [collect] timeout = 1
+
+    with pytest.raises(RequestFailed, match=r"no answer within 1s"):
+        client.get(path)
 
 
 def test_a_server_error_that_lasts_is_reported_once_retries_are_spent(
