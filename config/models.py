@@ -358,9 +358,10 @@ class CollectConfig(Model):
 
     rate_limit_reserve: int = Field(
         100,
-        description="Requests of the forge's hourly rate limit left untouched (for your other "
-        "tools). When only this many remain, collection waits for the reset, up to "
-        "max_rate_limit_wait, or stops cleanly and the next run resumes where it stopped.",
+        description="Requests of the forge's rate-limit window (GitHub: an hour; gitlab.com: a "
+        "minute) left untouched, for your other tools. When only this many remain, "
+        "collection waits for the reset, up to max_rate_limit_wait, or stops cleanly and the "
+        "next run resumes where it stopped.",
         ge=0,
     )
     max_rate_limit_wait: int = Field(
