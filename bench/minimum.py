@@ -109,34 +109,52 @@ def gitlab_first_sync(world: GitLabWorld, config: EvidenceConfig, size: int = PA
 
 
 def gitlab_no_change(world: GitLabWorld, size: int = PAGE) -> int:
-    """Nothing changed: only the project listings (``last_activity_at``), to learn that."""
-    return gitlab_listing_pages(world, size)
+    """Nothing changed, and a correct collector must still ask to learn that.
+
+    GitLab counts every request, a 304 too, and no project-level field moves with
+    every change: ``last_activity_at`` is written at most once an hour and not for
+    tags or branches made in the web UI, nor for label edits (gitlab-org/gitlab#22213,
+    #505462, #581897). So each list without a server-side "since" must be asked in
+    full (releases, tags: an edit or a deletion can be on any page), each list with
+    one asked once (merge requests, deployments, incidents; the jobs' first page),
+    and the default branch once (its head: commits and ADR files change only with it).
+    """
+    return gitlab_listing_pages(world, size) + sum(
+        _unprovable_lists(project, size) for project in world.projects.values()
+    )
+
+
+def _unprovable_lists(project: FakeProject, size: int) -> int:
+    """The requests one unchanged project costs: one per list, every page of the unordered."""
+    has_repository = not project.empty_repo
+    asked = [
+        project.merge_requests_enabled,
+        has_repository,  # the branch head
+        has_repository and project.environments_enabled,  # deployments
+        has_repository and project.jobs_enabled,  # jobs
+        project.issues_enabled,  # incidents
+    ]
+    unordered = pages(len(project.releases), size) + pages(len(project.tags), size)
+    return sum(asked) + (unordered if has_repository else 0)
 
 
 def gitlab_night(
     world: GitLabWorld, changes: GitLabNight, config: EvidenceConfig, size: int = PAGE
 ) -> int:
-    """The pages holding what changed (newest first, or updated after the last sync), plus
-    the listings. A push can change the default branch: its languages, commits and ADR
-    tree are read again. A deployment is on page 1 of the deployments, its deploy job on
-    page 1 of the jobs."""
-    total = gitlab_listing_pages(world, size)
+    """What a night without changes costs, plus the pages holding what changed beyond it.
+
+    Changed merge requests come first (updated after the last sync): pages past the
+    first. A push changes the default branch: its commits, languages and ADR tree are
+    read again. A new deployment, deploy job, release or tag is on a page asked anyway.
+    """
+    total = gitlab_no_change(world, size)
     adr_paths = config.classify.adr_paths
     for path, project in changes.projects.items():
         touched = project.new_merge_requests + project.updated_merge_requests
-        total += pages(touched, size) if touched else 0
+        total += pages(touched, size) - 1 if touched else 0
         if project.pushed:
             tree = adr_tree_pages(world.projects[path.lower()], adr_paths, size)
             total += pages(project.new_commits, size) + 1 + tree
-        total += sum(
-            1 if count else 0
-            for count in (
-                project.new_releases,
-                project.new_tags,
-                project.new_deployments,
-                project.new_pipelines,
-            )
-        )
     return total
 
 
