@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench import minimum
 from bench.measure import Logged, RequestKind, measure, step
+from bench.measure import write_config as measure_config
 from bench.report import Allowance, results_table, targets_table
 from bench.world import ORG, OWNER, build_world, simulate_night
 from collector.classify import Policy, needs_changed_files
@@ -37,25 +38,12 @@ def kind_of(request: Logged) -> RequestKind:
 
 
 def write_config(folder: Path, api_url: str) -> Path:
-    path = folder / "evidence.toml"
-    path.write_text(
-        f"""
-[site]
-owner = "Benchmark"
-
-[store]
-url = "sqlite:///{folder / "ledger.db"}"
-
-[[sources]]
-forge = "github"
+    source = f"""forge = "github"
 name = "bench"
 api_url = "{api_url}"
 users = ["{OWNER}"]
-orgs = ["{ORG}"]
-""",
-        encoding="utf-8",
-    )
-    return path
+orgs = ["{ORG}"]"""
+    return measure_config(folder, source)
 
 
 def candidates(fake: FakeGitHub, config: EvidenceConfig, since: Updates | None) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from bench import minimum
 from bench.gitlab_world import GROUP, NAMESPACES, GitLabNight, build_world, simulate_night
 from bench.measure import Logged, RequestKind, measure, step
+from bench.measure import write_config as measure_config
 from bench.report import Allowance, results_table, targets_table
 from bench.world import OWNER
 from collector import gitlab_mapping
@@ -58,25 +59,12 @@ def kind_of(request: Logged) -> RequestKind:
 
 
 def write_config(folder: Path, url: str) -> Path:
-    path = folder / "evidence.toml"
-    path.write_text(
-        f"""
-[site]
-owner = "Benchmark"
-
-[store]
-url = "sqlite:///{folder / "ledger.db"}"
-
-[[sources]]
-forge = "gitlab"
+    source = f"""forge = "gitlab"
 name = "bench"
 url = "{url}"
 groups = ["{GROUP}"]
-users = ["{OWNER}"]
-""",
-        encoding="utf-8",
-    )
-    return path
+users = ["{OWNER}"]"""
+    return measure_config(folder, source)
 
 
 def candidates(fake: FakeGitLab, config: EvidenceConfig, since: Updates | None) -> int:

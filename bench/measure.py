@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 # What one request was about: a list page, one item (a pull request, its changed
@@ -98,3 +99,13 @@ def measure(
 def step(name: str) -> None:
     """Say on stderr which run is going: the full benchmark takes a while."""
     print(f"… {name}", file=sys.stderr, flush=True)
+
+
+def write_config(folder: Path, source: str) -> Path:
+    """``folder/evidence.toml``: a SQLite store in ``folder`` and one ``[[sources]]`` table,
+    whose settings ``source`` gives as TOML lines."""
+    path = folder / "evidence.toml"
+    store = f"sqlite:///{folder / 'ledger.db'}"
+    config = f'[site]\nowner = "Benchmark"\n\n[store]\nurl = "{store}"\n\n[[sources]]\n{source}\n'
+    path.write_text(config, encoding="utf-8")
+    return path
