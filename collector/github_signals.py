@@ -300,7 +300,9 @@ class GitHubSignals:
         try:
             answer = self._get(url, memo.validators if memo is not None else None)
         except GithubException as exc:
-            if exc.status in (403, 404):  # Actions disabled or not readable with this token
+            # Not readable with this token. A 404 is no such answer (GitHub's description
+            # gives this list only a 200): it fails the list, the caller says so.
+            if exc.status == 403:
                 return
             raise
         if answer.not_modified and memo is not None:
