@@ -138,7 +138,14 @@ def lists_of(forge: Forge, paths: list[str]) -> list[str]:
     # One item's sub-resource (a deployment's statuses, a file's content, a change's
     # files) is not a list of the repository, and a 404 on the default branch says it
     # has no commits yet: each has its own tests.
-    per_item = ("/statuses", "/files", "/changes", "/diffs", "/raw", "/contents/docs/adr/")
+    per_item: tuple[str, ...] = (
+        "/statuses",
+        "/files",
+        "/changes",
+        "/diffs",
+        "/raw",
+        "/contents/docs/adr/",
+    )
     per_item += ("/repository/branches/",)
     return sorted(p for p in found if not any(part in p for part in per_item))
 
