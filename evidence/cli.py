@@ -26,6 +26,7 @@ from collector.shard import WHOLE, Shard
 from collector.store import Store
 from collector.sync import ProgressCallback
 from config.loader import LoadedConfig, load_config
+from config.secrets import redact, register_present_tokens
 from evidence import __version__, logs, pipeline, run_status, runs
 from evidence.errors import EvidenceError
 from evidence.explain import explain as explain_item
@@ -115,7 +116,9 @@ wait_option = click.option(
 
 
 def _loaded(ctx: click.Context) -> LoadedConfig:
-    return load_config(ctx.obj["config_path"])
+    loaded = load_config(ctx.obj["config_path"])
+    register_present_tokens(loaded.config.sources)  # every command's output is redacted
+    return loaded
 
 
 @cli.command()
@@ -248,7 +251,7 @@ def status(ctx: click.Context, limit: int, as_json: bool) -> None:
     if as_json:
         document = run_status.document(overview, generated_at=datetime.now(UTC), public=False)
         document["next_scheduled_build"] = upcoming.isoformat() if upcoming else None
-        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        click.echo(redact(json.dumps(document, indent=2, sort_keys=True)))
         return
     run_status.print_overview(Console(), overview)
     when = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never"
@@ -274,7 +277,7 @@ def _problem(ctx: click.Context, level: str, line: str) -> None:
     if ctx.obj and ctx.obj.get("log_format") == "json":
         log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", line)
     else:
-        click.echo(f"{level}: {line}", err=True)
+        click.echo(f"{level}: {redact(line)}", err=True)
 
 
 def _print_summary(report: pipeline.CollectReport) -> None:

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from collector.store import CursorInfo, RunRecord, Store
+from config.secrets import redact
 
 STATUS_FILE = "status.json"
 SCHEMA_VERSION = 1
@@ -177,9 +178,9 @@ def print_overview(console: Console, overview: Overview) -> None:
     console.print(history)
     for entry in overview.latest:
         for line in entry.errors:
-            console.print(f"error: {line}", markup=False, highlight=False)
+            console.print(f"error: {redact(line)}", markup=False, highlight=False)
         for line in entry.warnings:
-            console.print(f"warning: {line}", markup=False, highlight=False)
+            console.print(f"warning: {redact(line)}", markup=False, highlight=False)
     if overview.resuming:
         console.print(
             f"{len(overview.resuming)} lists were stopped part-way; the next run resumes them."
@@ -187,7 +188,7 @@ def print_overview(console: Console, overview: Overview) -> None:
     for info in overview.failing:
         console.print(
             f"failing: {info.repo} {info.kind.value}: {info.cursor.failures} runs in a row "
-            f"({info.cursor.last_error})",
+            f"({redact(info.cursor.last_error or '')})",
             markup=False,
             highlight=False,
         )
