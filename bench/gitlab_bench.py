@@ -20,10 +20,10 @@ from bench.measure import Logged, RequestKind, measure, step
 from bench.measure import write_config as measure_config
 from bench.report import Allowance, results_table, targets_table
 from bench.world import OWNER
-from collector import gitlab_mapping
-from collector.adr import is_adr_file
 from collector.classify import Policy, needs_changed_files
-from collector.records import RepoRef
+from collector.forges.base.adr import is_adr_file
+from collector.forges.gitlab import mapping as gitlab_mapping
+from collector.model.records import RepoRef
 from config.loader import load_config
 from config.models import EvidenceConfig, GitLabSource
 from tests.fakes import gitlab_payloads as payloads

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from collector.categories import Category
 from collector.classify import ClassifiedItem, Reason
-from collector.records import (
+from collector.model.categories import Category
+from collector.model.records import (
     DEFAULT_HOSTS,
     Commit,
     Decision,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from collector.github import GitHubForge
-from collector.limits import Limits
-from collector.records import (
+from collector.forges.base.limits import Limits
+from collector.forges.github.forge import GitHubForge
+from collector.model.records import (
     Item,
     Kind,
     MergeRequest,

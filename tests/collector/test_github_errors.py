@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.github import GitHubForge
-from collector.limits import Limits
-from collector.records import Kind
-from collector.sources import ListUnavailable, RateLimitStop, RepositoryUnavailable
+from collector.forges.base.interface import ListUnavailable, RateLimitStop, RepositoryUnavailable
+from collector.forges.base.limits import Limits
+from collector.forges.github.forge import GitHubForge
+from collector.model.records import Kind
 from config.models import GitHubSource
-from evidence.errors import ExitCode, SourceError
+from core.errors import ExitCode, SourceError
 from tests.collector.conftest import GITHUB_TOKEN, MakeForge
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import pytest
 
-from collector.categories import Category
 from collector.classify import Policy, classify
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
-from collector.records import Item, Kind, MergeRequest, RepoRef, Repository, Visibility
-from collector.signals import with_files
+from collector.forges.base.limits import Limits
+from collector.forges.base.signals import with_files
+from collector.forges.gitlab.forge import GitLabForge
+from collector.model.categories import Category
+from collector.model.records import Item, Kind, MergeRequest, RepoRef, Repository, Visibility
 from config.models import GitLabSource
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
 from tests.fakes.gitlab_api import FakeGitLab

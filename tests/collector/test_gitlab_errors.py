@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
-from collector.records import Kind
-from collector.sources import ListUnavailable, RateLimitStop, RepositoryUnavailable
+from collector.forges.base.interface import ListUnavailable, RateLimitStop, RepositoryUnavailable
+from collector.forges.base.limits import Limits
+from collector.forges.gitlab.forge import GitLabForge
+from collector.model.records import Kind
 from config.models import GitLabSource
-from evidence.errors import ExitCode, SourceError
+from core.errors import ExitCode, SourceError
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
 from tests.fakes.gitlab_api import FakeGitLab
 from tests.fakes.gitlab_world import GitLabWorld

@@ -18,16 +18,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from collector import gitlab_signals
-from collector.categories import Category
 from collector.classify import Policy, classify
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
-from collector.records import Decision, Item, Kind, MergeRequest, Repository
-from collector.signals import NothingStored, Recall
+from collector.classify.trail import link_trail
+from collector.forges.base.limits import Limits
+from collector.forges.base.signals import NothingStored, Recall
+from collector.forges.gitlab import signals as gitlab_signals
+from collector.forges.gitlab.forge import GitLabForge
+from collector.model.categories import Category
+from collector.model.records import Decision, Item, Kind, MergeRequest, Repository
 from collector.store import Store
 from collector.sync import collect_source
-from collector.trail import link_trail
 from config.models import GitLabSource
 from evidence.cli import cli
 from tests.collector.conftest import GITLAB_TOKEN
