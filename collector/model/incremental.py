@@ -1,13 +1,13 @@
-"""What incremental collection remembers between runs, and the interface a forge opts into.
+"""What incremental collection remembers between runs.
 
-A forge that implements ``IncrementalSource`` (next to the plain ``ForgeSource``)
-is given, for each (repository, kind), the ``SyncState`` the store kept from
-earlier runs: a ``Cursor`` and the ``PageMemo`` of every list page it read
-before (the page's ETag / Last-Modified, the link to the next page and the keys
-of the items on it). It answers with ``SyncPage`` values; the sync loop commits
-each one in a single transaction: its items, the cursor after it, its memos. So
-the cursor can never run ahead of the data it describes, and a run killed at any
-moment resumes from the last committed page.
+Every forge (``collector.forges.base.interface.ForgeSource``) is given, for each
+(repository, kind), the ``SyncState`` the store kept from earlier runs: a ``Cursor``
+and the ``PageMemo`` of every list page it read before (the page's ETag / Last-
+Modified, the link to the next page and the keys of the items on it). It answers
+with ``SyncPage`` values; the sync loop commits each one in a single transaction:
+its items, the cursor after it, its memos. So the cursor can never run ahead of the
+data it describes, and a run killed at any moment resumes from the last committed
+page.
 
 The types are forge-agnostic and immutable. The pass algorithms that produce
 the pages from a forge's fetch function live in ``collector.forges.base.passes``.
@@ -15,12 +15,11 @@ the pages from a forge's fetch function live in ``collector.forges.base.passes``
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
 
-from collector.model.records import Item, Kind, RepoRef, Repository
+from collector.model.records import Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,28 +136,6 @@ class SyncPage:
     touched: tuple[str, ...] = ()
     absent_before: datetime | None = None
     not_modified: bool = False
-
-
-@runtime_checkable
-class IncrementalSource(Protocol):
-    """A forge that reads only what changed. Implemented besides ``ForgeSource``.
-
-    ``repositories_since`` lists the repositories in scope like
-    ``ForgeSource.repositories`` but may reuse what ``known`` (the stored
-    repositories of this source) says instead of asking again.
-    ``listing_complete`` is true once the last listing read every scope; only
-    then may repositories missing from it be flagged as gone. ``sync_items``
-    yields the pages to commit for one (repository, kind).
-    """
-
-    def repositories_since(self, known: Mapping[RepoRef, Repository]) -> Iterator[Repository]: ...
-
-    @property
-    def listing_complete(self) -> bool: ...
-
-    def sync_items(
-        self, repository: Repository, kind: Kind, state: SyncState
-    ) -> Iterator[SyncPage]: ...
 
 
 def keys_of(items: Sequence[Item]) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """Drive one forge source into the store, page by page.
 
-Forge-agnostic: it only knows the ``ForgeSource`` interface (and, when a forge
-implements it, ``IncrementalSource``: see ``collector.sync.repository``). Each
+Forge-agnostic: it only knows the ``ForgeSource`` interface (the work for one
+listing and one repository is ``collector.sync.repository``). Each
 API page is written in its own transaction as soon as it arrives, together with
 the cursor that covers it, so a failure later in the run never loses what was
 already collected, a rerun resumes where it stopped, and memory stays flat.
@@ -144,7 +144,7 @@ def collect_source(
         report.rate_limit, report.rate_remaining = stats.rate_limit, stats.rate_remaining
         report.not_modified, report.rate_cost = stats.not_modified, stats.rate_cost
         report.retries, report.waited = stats.retries, stats.waited
-        report.warnings.extend(getattr(forge, "warnings", ()))
+        report.warnings.extend(forge.warnings)
     return report
 
 

@@ -1,8 +1,7 @@
 """The sync loop's work for one source's listing and one repository.
 
-A forge that implements ``IncrementalSource`` reads only what changed: each
-``SyncPage`` is committed with its cursor in one transaction. Any other forge
-has every page of every list read and upserted, as before.
+Every forge reads only what changed (a first run reads from an empty state):
+each ``SyncPage`` is committed with its cursor in one transaction.
 
 The listing is reconciled with what the store holds, but only when the forge
 read every scope in full: a stored repository it no longer lists is flagged
@@ -25,7 +24,7 @@ from collector.forges.base.interface import (
     RateLimitStop,
     RepositoryUnavailable,
 )
-from collector.model.incremental import IncrementalSource, SyncPage, SyncState
+from collector.model.incremental import SyncPage, SyncState
 from collector.model.records import Kind, RepoRef, Repository
 from collector.store import KnownRepository, Store, UpsertCounts
 
@@ -40,8 +39,6 @@ def list_repositories(
     forge: ForgeSource, store: Store, *, at: datetime, warnings: list[str]
 ) -> list[Repository]:
     """Every repository in the source's scope, with the store reconciled to the listing."""
-    if not isinstance(forge, IncrementalSource):
-        return list(forge.repositories())
     known = store.known_repositories(forge.name)
     listed = list(forge.repositories_since({ref: k.repository for ref, k in known.items()}))
     for repository in listed:
@@ -87,28 +84,17 @@ def collect_repository(
     """
     items, warnings, errors = tally.items, tally.warnings, tally.errors
     ref = repository.ref
-    states = (
-        store.sync_states(forge.name, ref, forge.kinds, now=clock())
-        if isinstance(forge, IncrementalSource)
-        else {}
-    )
+    states = store.sync_states(forge.name, ref, forge.kinds, now=clock())
     for kind in forge.kinds:
         try:
-            if isinstance(forge, IncrementalSource):
-                state = states[kind]
-                for page in forge.sync_items(repository, kind, state):
-                    if not _writes_nothing(page, state):
-                        outcome = store.commit_page(forge.name, ref, kind, page, seen_at=clock())
-                        items[kind] = items.get(kind, UpsertCounts()) + outcome.counts
-                        tally.items_gone += outcome.gone
-                    if after_page is not None:
-                        after_page(repository, kind)
-            else:
-                for legacy in forge.items(repository, kind):
-                    counts = store.upsert_items(forge.name, legacy, seen_at=clock())
-                    items[kind] = items.get(kind, UpsertCounts()) + counts
-                    if after_page is not None:
-                        after_page(repository, kind)
+            state = states[kind]
+            for page in forge.sync_items(repository, kind, state):
+                if not _writes_nothing(page, state):
+                    outcome = store.commit_page(forge.name, ref, kind, page, seen_at=clock())
+                    items[kind] = items.get(kind, UpsertCounts()) + outcome.counts
+                    tally.items_gone += outcome.gone
+                if after_page is not None:
+                    after_page(repository, kind)
         except ListUnavailable as exc:
             _list_failed(forge.name, store, ref, kind, exc, tally, at=clock())
         except RepositoryUnavailable as exc:

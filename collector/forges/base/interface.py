@@ -3,18 +3,17 @@
 A forge package (``collector/forges/github/``, ``collector/forges/gitlab/``) maps its API
 into ``collector.model.records``; nothing forge-specific leaves it. The sync loop in
 ``collector/sync/loop.py`` drives any ``ForgeSource`` the same way, page by page.
-A forge that can read only what changed also implements
-``collector.model.incremental.IncrementalSource`` (see there and ``collector.forges.base.passes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from collector.model.records import Item, Kind, Repository
+from collector.model.incremental import SyncPage, SyncState
+from collector.model.records import Kind, RepoRef, Repository
 from core.errors import SourceError
 
 
@@ -83,23 +82,36 @@ class RateLimitStop(SourceError):
 
 
 class ForgeSource(Protocol):
-    """A configured forge account set, ready to read.
+    """A configured forge account set, ready to read only what changed.
+
+    A full read is this same read from an empty state: no stored repositories, a
+    blank cursor per list. ``repositories_since`` lists the repositories in scope,
+    already filtered by the source's private/fork/archived policy, and may reuse
+    what ``known`` (this source's stored repositories) says instead of asking
+    again. ``listing_complete`` is true once the last listing read every scope;
+    only then may repositories missing from it be flagged gone. ``sync_items``
+    yields the pages to commit for one (repository, kind), each with the cursor
+    after it (``collector.model.incremental``; the pass algorithms are in
+    ``collector.forges.base.passes``).
 
     Errors: authentication or connection failures that make the whole source
-    unusable raise ``core.errors.SourceError``; a single repository that
-    cannot be read raises ``RepositoryUnavailable`` from ``items``.
+    unusable raise ``core.errors.SourceError``; a repository that cannot be read
+    raises ``RepositoryUnavailable``, one list of it ``ListUnavailable``; a spent
+    rate limit ``RateLimitStop``.
     """
 
     name: str
     kinds: Sequence[Kind]
+    warnings: list[str]  # problems worth telling the owner that failed nothing
 
-    def repositories(self) -> Iterator[Repository]:
-        """Repositories in scope, already filtered by the source's private/fork/archived policy."""
-        ...
+    def repositories_since(self, known: Mapping[RepoRef, Repository]) -> Iterator[Repository]: ...
 
-    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
-        """Items of one kind in one repository, one API page at a time."""
-        ...
+    @property
+    def listing_complete(self) -> bool: ...
+
+    def sync_items(
+        self, repository: Repository, kind: Kind, state: SyncState
+    ) -> Iterator[SyncPage]: ...
 
     @property
     def stats(self) -> RequestStats: ...

@@ -19,7 +19,6 @@ import random as random_module
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -41,7 +40,7 @@ from collector.forges.github.client import (
     short,
 )
 from collector.forges.github.signals import SIGNAL_KINDS, GitHubSignals
-from collector.model.incremental import Cursor, SyncPage, SyncState, Validators
+from collector.model.incremental import SyncPage, SyncState, Validators
 from collector.model.records import Item, Kind, RepoRef, Repository
 from config.models import GitHubSource
 from core.errors import SourceError
@@ -149,31 +148,7 @@ class GitHubForge:
     def close(self) -> None:
         self._github.close()
 
-    def repositories(self) -> Iterator[Repository]:
-        return self.repositories_since({})
-
-    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
-        """Every item of one kind, page by page, without any incremental state."""
-        if kind in SIGNAL_KINDS:
-            blank = SyncState(cursor=Cursor(), memos={}, now=datetime.now(UTC))
-            for signal_page in self._signal_pages(repository, kind, blank):
-                if signal_page.items:
-                    yield signal_page.items
-            return
-        url, to_item = self._item_endpoint(kind, repository)
-        try:
-            for page in self._pages(url):
-                records = self._map_page(page, to_item, repository, kind)
-                if records:
-                    yield records
-        except GithubException as exc:
-            if exc.status == 409 and kind is Kind.COMMIT:
-                return  # an empty repository has no commits to list, and that is fine
-            raise self._unavailable(repository, exc, url.partition("?")[0]) from None
-        except RequestFailed as exc:
-            raise self._failed(repository, exc) from None
-
-    # -- the IncrementalSource interface -------------------------------------------
+    # -- the ForgeSource interface, continued -------------------------------------------
 
     @property
     def listing_complete(self) -> bool:

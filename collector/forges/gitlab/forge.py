@@ -171,28 +171,7 @@ class GitLabForge:
     def close(self) -> None:
         self._client.close()
 
-    def repositories(self) -> Iterator[Repository]:
-        return self.repositories_since({})
-
-    def items(self, repository: Repository, kind: Kind) -> Iterator[Sequence[Item]]:
-        """Every item of one kind, page by page, without any incremental state."""
-        facts = self._projects.get(repository.ref.path.lower())
-        if facts is not None and not facts.wants(kind):
-            return  # the feature is off or the repository empty: nothing to ask for
-        base = self._base(repository, facts)
-        if kind in SIGNAL_KINDS:
-            pages = self._signals.items(kind, repository, base)
-        else:
-            endpoint, params, to_item = self._item_endpoint(kind, base, repository)
-            pages = (
-                self._records(kind, repository, base, page, to_item)
-                for page in self._client.pages(endpoint, params)
-            )
-        for records in self._guarded(pages, repository, f"{base} ({kind.value})"):
-            if records:
-                yield records
-
-    # -- the IncrementalSource interface ---------------------------------------------
+    # -- the ForgeSource interface, continued ---------------------------------------------
 
     @property
     def listing_complete(self) -> bool:
