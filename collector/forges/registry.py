@@ -1,39 +1,58 @@
-"""Which class reads which forge. Adding a forge: one module and one line here."""
+"""Which forge package reads which kind of ``[[sources]]`` table: the one registry.
+
+Adding a forge: its package beside ``github/`` and ``gitlab/`` (a class with
+the constructor below that implements ``ForgeSource``), its settings model in
+``config/models.py`` (extending ``SourceSettings``, added to ``Source``), and
+one line in ``FORGES``. A test checks that every settings model has a line.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from collector.forges.base.interface import ForgeSource
 from collector.forges.base.limits import Limits
 from collector.forges.base.signals import Recall, SignalSettings
 from collector.forges.github.forge import GitHubForge
 from collector.forges.gitlab.forge import GitLabForge
-from config.models import CollectConfig, Source
+from config.models import CollectConfig, GitHubSource, GitLabSource, SourceSettings
+
+
+class ForgeFactory(Protocol):
+    """What a forge package's class is called with (its settings model as ``config``)."""
+
+    def __call__(
+        self,
+        config: Any,
+        token: str,
+        *,
+        limits: Limits,
+        signals: SignalSettings | None,
+        recall: Recall | None,
+    ) -> ForgeSource: ...
+
+
+FORGES: Mapping[type[SourceSettings], ForgeFactory] = {
+    GitHubSource: GitHubForge,
+    GitLabSource: GitLabForge,
+}
 
 
 def open_forge(
-    source: Source,
+    source: SourceSettings,
     token: str,
     collect: CollectConfig | None = None,
     *,
     signals: SignalSettings | None = None,
     recall: Recall | None = None,
+    registry: Mapping[type[SourceSettings], ForgeFactory] = FORGES,
 ) -> ForgeSource:
     """The forge client for ``source``; ``collect`` sets its retries and rate-limit patience.
 
     ``signals`` and ``recall`` (the store) let a forge fetch only the signals the
     owner's rules need and skip what the store already holds.
     """
+    factory = registry[type(source)]
     limits = Limits.from_config(collect or CollectConfig())
-    # Each class takes its own config model; the "forge" tag has chosen which one it is.
-    forges: dict[str, Callable[[Any, str], ForgeSource]] = {
-        "github": lambda config, secret: GitHubForge(
-            config, secret, limits=limits, signals=signals, recall=recall
-        ),
-        "gitlab": lambda config, secret: GitLabForge(
-            config, secret, limits=limits, signals=signals, recall=recall
-        ),
-    }
-    return forges[source.forge](source, token)
+    return factory(source, token, limits=limits, signals=signals, recall=recall)

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from github import Auth, Github, GithubException
 from pydantic import ValidationError
 
+from collector.forges.base.fields import parse_datetime, text
 from collector.forges.base.interface import ListUnavailable, RepositoryUnavailable, RequestStats
 from collector.forges.base.limits import Limits
 from collector.forges.base.passes import Fetched
@@ -258,14 +259,14 @@ class GitHubForge:
                 f"({exc.status}); private repositories of users are not listed"
             )
             return None
-        found = mapping.text(data, "login") if isinstance(data, Mapping) else ""
+        found = text(data, "login") if isinstance(data, Mapping) else ""
         return found or None
 
     def _keep(
         self, raw: Json, seen: set[str], scope: str, known: Mapping[RepoRef, Repository]
     ) -> Repository | None:
         """Map a listed repository if the policy keeps it and no other scope did."""
-        full_name = mapping.text(raw, "full_name")
+        full_name = text(raw, "full_name")
         if not full_name or full_name.lower() in seen:
             return None
         seen.add(full_name.lower())
@@ -297,7 +298,7 @@ class GitHubForge:
         # breakdown is computed from the default branch, which only a push changes:
         # when pushed_at did not move, the stored breakdown is still the right one.
         stored = known.get(RepoRef(forge="github", host=self._config.host, path=full_name))
-        pushed_at = mapping.parse_datetime(raw.get("pushed_at"))
+        pushed_at = parse_datetime(raw.get("pushed_at"))
         if stored is not None and pushed_at is not None and stored.pushed_at == pushed_at:
             return dict(stored.languages)
         owner, _, name = full_name.partition("/")

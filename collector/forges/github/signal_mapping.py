@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
+from collector.forges.base.fields import one_line, parse_datetime, required_datetime, text
 from collector.forges.base.signals import FileCommit, status_word
-from collector.forges.github.mapping import login, one_line, parse_datetime, required_datetime, text
+from collector.forges.github.mapping import login
 from collector.model.records import Deployment, Incident, Pipeline, Repository
 
 Json = Mapping[str, Any]

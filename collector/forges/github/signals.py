@@ -44,12 +44,12 @@ from urllib.parse import quote, urlencode
 from github import GithubException
 
 from collector.forges.base.adr import is_adr_file, parse_adr
+from collector.forges.base.fields import parse_datetime
 from collector.forges.base.interface import RepositoryUnavailable
 from collector.forges.base.passes import unchanged_since
 from collector.forges.base.signals import Recall, SignalSettings, decision_record, reusable_decision
 from collector.forges.github import signal_mapping
 from collector.forges.github.client import Answer, short
-from collector.forges.github.mapping import parse_datetime
 from collector.forges.github.signal_mapping import ContentsEntry, Json, Workflow
 from collector.forges.github.sync import pushed_marker
 from collector.model.incremental import Cursor, PageMemo, SyncPage, SyncState, Validators

@@ -28,11 +28,11 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from collector.forges.base.fields import parse_datetime, text
 from collector.forges.base.interface import ListUnavailable, RepositoryUnavailable, RequestStats
 from collector.forges.base.limits import Limits
 from collector.forges.base.passes import Fetched, unchanged_since, whole_list_pass
 from collector.forges.base.signals import NothingStored, Recall, SignalSettings
-from collector.forges.github.mapping import parse_datetime, text
 from collector.forges.gitlab import mapping
 from collector.forges.gitlab import sync as gitlab_sync
 from collector.forges.gitlab.changed_files import GitLabChangedFiles

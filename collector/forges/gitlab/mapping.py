@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
-# The JSON field helpers are forge-neutral; they live with the GitHub mapping.
-from collector.forges.github.mapping import (
+from collector.forges.base.fields import (
     one_line,
     parse_datetime,
     required_datetime,

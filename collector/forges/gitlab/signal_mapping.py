@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from collector.forges.base.signals import FileCommit, status_word
-from collector.forges.github.mapping import (
+from collector.forges.base.fields import (
     one_line,
     parse_datetime,
     required_datetime,
     section,
     text,
 )
+from collector.forges.base.signals import FileCommit, status_word
 from collector.forges.gitlab.mapping import username
 from collector.model.records import Deployment, Incident, Pipeline, Repository
 
