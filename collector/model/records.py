@@ -15,7 +15,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Forge = Literal["github", "gitlab"]
+# The ``forge = "..."`` tag of the source that read it ("github", "gitlab", ...): any
+# forge package may add its own, so the records do not list them.
+Forge = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
 
 
 class Kind(StrEnum):
