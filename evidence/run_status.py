@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from collector.store import CursorInfo, RunRecord, Store
-from config.secrets import redact
+from core.redaction import redact
 
 STATUS_FILE = "status.json"
 SCHEMA_VERSION = 1

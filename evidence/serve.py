@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from evidence.errors import RenderError
+from core.errors import RenderError
 
 log = logging.getLogger(__name__)
 

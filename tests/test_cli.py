@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from config.loader import load_config
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from collector.records import MergeRequest, RepoRef, Repository
+from collector.model.records import MergeRequest, RepoRef, Repository
 from collector.store import Store
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 
 REF = RepoRef(forge="github", host="github.com", path="dana-dev/ledger")
 URL = "https://github.com/dana-dev/ledger/pull/12"

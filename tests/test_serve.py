@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from core.errors import RenderError
 from evidence.cli import cli
-from evidence.errors import RenderError
 from evidence.serve import CSP, make_server
 
 

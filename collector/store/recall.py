@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from collector.records import Deployment, Item, Kind, RepoRef
+from collector.model.records import Deployment, Item, Kind, RepoRef
 from collector.store import codec, schema
 from collector.store.upsert import CHUNK_SIZE
 

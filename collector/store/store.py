@@ -22,9 +22,9 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from collector.incremental import SyncPage, SyncState
-from collector.records import Deployment, Item, Kind, RepoRef, Repository
-from collector.snapshot import Snapshot, StoredItem
+from collector.model.incremental import SyncPage, SyncState
+from collector.model.records import Deployment, Item, Kind, RepoRef, Repository
+from collector.model.snapshot import Snapshot, StoredItem
 from collector.store import codec, recall, schema, sync_state
 from collector.store.connection import (
     WRITE_OPTION,
@@ -36,8 +36,8 @@ from collector.store.connection import (
 from collector.store.migrate import current_revision, upgrade_to_head
 from collector.store.sync_state import CursorInfo, PageOutcome
 from collector.store.upsert import UpsertCounts, upsert_rows
-from config.secrets import redact, redact_all
-from evidence.errors import StoreError
+from core.errors import StoreError
+from core.redaction import redact, redact_all
 
 __all__ = [
     "RUN_STATUSES",
