@@ -431,6 +431,15 @@ class CollectConfig(Model):
     timeout: StrictInt = Field(
         30, description="Seconds to wait for each answer before retrying it.", ge=1, le=600
     )
+    deletion_check_nights: StrictInt = Field(
+        7,
+        description="GitLab: each project's merge requests and incidents are checked for "
+        "deletions once every this many nights (a share of the projects each night; one "
+        "request per list while nothing was deleted). A deleted item is flagged gone "
+        "within that many nightly builds. 0 turns the check off.",
+        ge=0,
+        le=90,
+    )
 
 
 class ScheduleConfig(Model):

@@ -45,6 +45,13 @@ def stored_items(
     return found
 
 
+def current_keys(connection: Connection, ref: RepoRef, kind: Kind) -> frozenset[str]:
+    """The keys of one repository's stored items of a kind, gone ones left out."""
+    rows = schema.items
+    query = select(rows.c.key).where(_of(ref, kind), rows.c.gone_at.is_(None))
+    return frozenset(str(key) for key in connection.execute(query).scalars())
+
+
 def newest_update(connection: Connection, ref: RepoRef, kind: Kind) -> datetime | None:
     """The latest ``updated_at`` among the stored items of one repository and kind."""
     rows = schema.items

@@ -252,6 +252,11 @@ class Store:
         with self._transaction("reading stored items") as connection:
             return recall.stored_items(connection, ref, kind, keys)
 
+    def current_keys(self, ref: RepoRef, kind: Kind) -> frozenset[str]:
+        """Keys of the stored items of one repository and kind not flagged gone."""
+        with self._transaction("reading stored items") as connection:
+            return recall.current_keys(connection, ref, kind)
+
     def newest_update(self, ref: RepoRef, kind: Kind) -> datetime | None:
         """The latest ``updated_at`` stored for one repository and kind: where to read on from."""
         with self._transaction("reading stored items") as connection:

@@ -31,6 +31,9 @@ class Limits:
     retries: int = 3
     rate_limit_reserve: int = 100
     max_rate_limit_wait: float = 900.0
+    # Nights between checks of a list for deleted items (forges whose lists cannot
+    # show a deletion); 0: never. Off unless the config asks, so a read is one read.
+    deletion_check_nights: int = 0
     backoff: Backoff = field(default_factory=Backoff)
 
     @classmethod
@@ -40,6 +43,7 @@ class Limits:
             retries=collect.retries,
             rate_limit_reserve=collect.rate_limit_reserve,
             max_rate_limit_wait=float(collect.max_rate_limit_wait),
+            deletion_check_nights=collect.deletion_check_nights,
         )
 
 

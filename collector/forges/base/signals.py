@@ -44,6 +44,10 @@ class Recall(Protocol):
         """The latest ``updated_at`` stored for ``kind``; None when nothing is stored."""
         ...
 
+    def current_keys(self, ref: RepoRef, kind: Kind) -> frozenset[str]:
+        """Keys of the stored items of ``kind`` not flagged gone."""
+        ...
+
     def unfinished_deployments(
         self, ref: RepoRef, since: datetime, final: Collection[str]
     ) -> Sequence[Deployment]:
@@ -61,6 +65,9 @@ class NothingStored:
 
     def newest_update(self, ref: RepoRef, kind: Kind) -> datetime | None:
         return None
+
+    def current_keys(self, ref: RepoRef, kind: Kind) -> frozenset[str]:
+        return frozenset()
 
     def unfinished_deployments(
         self, ref: RepoRef, since: datetime, final: Collection[str]

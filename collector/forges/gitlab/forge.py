@@ -33,11 +33,12 @@ from collector.forges.base.interface import ListUnavailable, RepositoryUnavailab
 from collector.forges.base.limits import Limits
 from collector.forges.base.passes import Fetched, unchanged_since, whole_list_pass
 from collector.forges.base.signals import NothingStored, Recall, SignalSettings
-from collector.forges.gitlab import mapping
+from collector.forges.gitlab import deletions, mapping
 from collector.forges.gitlab import sync as gitlab_sync
 from collector.forges.gitlab.changed_files import GitLabChangedFiles
 from collector.forges.gitlab.client import GitLabClient, Refused, RequestFailed, short
-from collector.forges.gitlab.signals import SIGNAL_KINDS, GitLabSignals
+from collector.forges.gitlab.deletions import IdSetCheck
+from collector.forges.gitlab.signals import INCIDENT_FILTERS, SIGNAL_KINDS, GitLabSignals
 from collector.model.incremental import SyncPage, SyncState, Validators
 from collector.model.records import Item, Kind, RepoRef, Repository, Visibility
 from config.models import GitLabSource
@@ -137,11 +138,12 @@ class GitLabForge:
         self._config = config
         if not token:
             raise SourceError(self.name, f"{config.token_env} is empty; export a GitLab token")
+        self._limits = limits or Limits()
         self._client = GitLabClient(
             config,
             token,
             source=self.name,
-            limits=limits or Limits(),
+            limits=self._limits,
             sleep=sleep,
             wall_clock=wall_clock,
             random=random,
@@ -150,6 +152,7 @@ class GitLabForge:
         self._heads: dict[str, str | None] = {}  # project path -> default branch head, this run
         self._listing_complete = self._unreadable = False
         settings, stored = signals or SignalSettings(), recall or NothingStored()
+        self._recall = stored
         self._adr_paths = settings.adr_paths
         self._signals = GitLabSignals(
             self._client, settings, stored, warnings=self.warnings, host=config.host
@@ -223,7 +226,40 @@ class GitLabForge:
             return  # the feature is off or the repository empty: nothing to ask for
         base = self._base(repository, facts)
         pages = self._changed_pages(repository, kind, base, state)
+        check = self._deletion_check(repository, kind, base, facts, state)
+        if check is not None:
+            pages = self._then_check(pages, check, state)
         yield from self._guarded(pages, repository, f"{base} ({kind.value})")
+
+    def _deletion_check(
+        self,
+        repository: Repository,
+        kind: Kind,
+        base: str,
+        facts: ProjectFacts | None,
+        state: SyncState,
+    ) -> IdSetCheck | None:
+        """Tonight's check of this list for deleted items, if it is due (``deletions``)."""
+        nights = self._limits.deletion_check_nights
+        if facts is None or not deletions.due(facts.id, state.now.date(), nights):
+            return None
+        if kind is Kind.MERGE_REQUEST:
+            endpoint, params = f"{base}/merge_requests", {"state": "all"}
+        elif kind is Kind.INCIDENT:
+            endpoint, params = f"{base}/issues", dict(INCIDENT_FILTERS)
+        else:
+            return None
+        return IdSetCheck(endpoint, params, self._recall.current_keys(repository.ref, kind))
+
+    def _then_check(
+        self, pages: Iterator[SyncPage], check: IdSetCheck, state: SyncState
+    ) -> Iterator[SyncPage]:
+        cursor = state.cursor
+        for page in pages:
+            cursor = page.cursor
+            yield page
+        if cursor.complete:  # only after a whole pass: what it wrote is confirmed below
+            yield from check.pages(self._client.get, self._client.pages, state, cursor)
 
     def _changed_pages(
         self, repository: Repository, kind: Kind, base: str, state: SyncState

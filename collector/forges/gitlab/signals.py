@@ -49,6 +49,11 @@ MAX_ADR_CHARS = 256_000  # an ADR is a page or two; the rest of a huge file is n
 DECISIONS_PER_PAGE = 20  # records committed together while the files are read
 
 
+# The incidents the collector reads. A confidential incident is for the project's
+# members only: never read it.
+INCIDENT_FILTERS = {"issue_type": "incident", "state": "all", "confidential": "false"}
+
+
 class GitLabSignals:
     """Reads the signal kinds of one GitLab source's projects."""
 
@@ -108,13 +113,7 @@ class GitLabSignals:
                 yield records
 
     def _incidents(self, repository: Repository, base: str) -> Iterator[list[Item]]:
-        params = {
-            "issue_type": "incident",
-            "state": "all",
-            # A confidential incident is for the project's members only: never read it.
-            "confidential": "false",
-            "order_by": "updated_at",
-        }
+        params = {**INCIDENT_FILTERS, "order_by": "updated_at"}
         for page in self._read_on(repository, Kind.INCIDENT, f"{base}/issues", params):
             records: list[Item] = [
                 self._mapped(
