@@ -37,6 +37,7 @@ class SourceRun:
     new: int
     updated: int
     items_gone: int
+    items_skipped: int  # entries the forge sent that could not be mapped
     requests: int
     not_modified: int
     rate_cost: int
@@ -96,6 +97,7 @@ def document(overview: Overview, *, generated_at: datetime, public: bool) -> dic
             "new": entry.new,
             "updated": entry.updated,
             "items_gone": entry.items_gone,
+            "items_skipped": entry.items_skipped,
             "requests": entry.requests,
             "not_modified": entry.not_modified,
             "rate_limit_cost": entry.rate_cost,
@@ -177,6 +179,13 @@ def print_overview(console: Console, overview: Overview) -> None:
         )
     console.print(history)
     for entry in overview.latest:
+        if entry.items_skipped:
+            console.print(
+                f"{entry.source}: {entry.items_skipped} entries skipped for unexpected data "
+                "(each named in a warning below); the rest was collected",
+                markup=False,
+                highlight=False,
+            )
         for line in entry.errors:
             console.print(f"error: {redact(line)}", markup=False, highlight=False)
         for line in entry.warnings:
@@ -220,6 +229,7 @@ def _source_run(run: RunRecord, entry: Mapping[str, Any]) -> SourceRun:
         new=number("new"),
         updated=number("updated"),
         items_gone=number("items_gone"),
+        items_skipped=number("items_skipped"),
         requests=number("requests"),
         not_modified=number("not_modified"),
         rate_cost=number("rate_cost"),

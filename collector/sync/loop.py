@@ -52,6 +52,7 @@ class SourceReport:
     retries: int = 0
     waited: float = 0.0  # seconds spent waiting for rate limits and backoff
     stopped: str | None = None  # why the source stopped early (a rate limit); resumes next run
+    items_skipped: int = 0  # entries the forge sent that could not be mapped (see warnings)
 
     @property
     def item_totals(self) -> UpsertCounts:
@@ -79,6 +80,7 @@ class SourceReport:
             "rate_limit": self.rate_limit,
             "rate_remaining": self.rate_remaining,
             "items_gone": self.items_gone,
+            "items_skipped": self.items_skipped,
             "stopped": self.stopped,
             "warnings": list(self.warnings),
             "errors": list(self.errors),
@@ -144,6 +146,7 @@ def collect_source(
         report.rate_limit, report.rate_remaining = stats.rate_limit, stats.rate_remaining
         report.not_modified, report.rate_cost = stats.not_modified, stats.rate_cost
         report.retries, report.waited = stats.retries, stats.waited
+        report.items_skipped = stats.skipped
         report.warnings.extend(forge.warnings)
     return report
 

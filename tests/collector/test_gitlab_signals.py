@@ -588,7 +588,7 @@ def test_one_odd_adr_file_costs_only_itself(world: GitLabWorld, fake: FakeGitLab
     assert warning.endswith("; skipped")
 
 
-def test_a_deployment_without_environment_fails_its_project_with_one_line(
+def test_a_deployment_without_environment_is_skipped_and_named(
     world: GitLabWorld, fake: FakeGitLab, store: Store
 ) -> None:
     project = world.add_project("dana/ledger")
@@ -599,8 +599,10 @@ def test_a_deployment_without_environment_fails_its_project_with_one_line(
 
     report = collect_source(forge_on(fake, store), store, clock=lambda: RUN)
 
-    assert report.errors == [
-        f"source {fake.host}: dana/ledger: unexpected deployment data from {fake.host}: "
-        "deployment without an environment name; skipped, its stored items are kept"
-    ]
-    assert Kind.INCIDENT not in report.items  # the project's later lists wait for the next run
+    assert report.errors == []
+    assert report.items_skipped == 1
+    assert (
+        f"dana/ledger: deployment #1 skipped: unexpected data from {fake.host} (deployment "
+        "without an environment name); the rest is collected"
+    ) in report.warnings
+    assert report.items[Kind.INCIDENT].new == 1  # one odd entry costs only itself

@@ -109,8 +109,8 @@ def test_a_failing_repository_is_logged_with_its_source_repository_and_run(
     world.add_repo("dana-dev/broken")
     config = tmp_path / "evidence.toml"
     with FakeGitHub(world, token=TOKEN) as fake:
-        # A page the mapping cannot read: that repository is skipped, the others go on.
-        fake.override("/repos/dana-dev/broken/pulls", 200, [{"number": "not a number"}])
+        # A list that cannot be read: that repository's list fails, the others go on.
+        fake.fail("/repos/dana-dev/broken/pulls", 404)
         config.write_text(
             f'[site]\nowner = "Dana"\n\n[[sources]]\nforge = "github"\nname = "gh"\n'
             f'api_url = "{fake.api_url}"\nusers = ["dana-dev"]\n',

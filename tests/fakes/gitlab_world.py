@@ -111,6 +111,8 @@ class FakeMergeRequest:
     reviewers: list[str]
     merged_by: str | None
     changes: list[FakeChange] = field(default_factory=list)
+    # Dotted payload paths sent as null: GitLab sends null for what it does not know.
+    nulls: tuple[str, ...] = ()
 
 
 @dataclass
@@ -124,6 +126,8 @@ class FakeCommit:
     committed_at: datetime
     parents: list[str]
     changes: list[FakeChange] = field(default_factory=list)  # what it changed (by path)
+    # Dotted payload paths sent as null: GitLab sends null for what it does not know.
+    nulls: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -224,6 +228,8 @@ class FakeIssue:
     updated_at: datetime
     closed_at: datetime | None
     confidential: bool
+    # Dotted payload paths sent as null: GitLab sends null for what it does not know.
+    nulls: tuple[str, ...] = ()
 
 
 def blob_sha(content: str) -> str:

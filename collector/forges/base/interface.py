@@ -29,6 +29,7 @@ class RequestStats:
     rate_cost: int = 0  # answers that count against the rate limit (GitHub: not a 304)
     retries: int = 0  # requests repeated after a transient fault or a rate limit
     waited: float = 0.0  # seconds slept for rate limits and backoff
+    skipped: int = 0  # entries that could not be mapped (each named in a warning)
 
 
 class RepositoryUnavailable(Exception):

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from github import Auth, Github, GithubException
 from pydantic import ValidationError
 
+from collector.forges.base.entries import EntryMapper
 from collector.forges.base.fields import parse_datetime, text
 from collector.forges.base.interface import ListUnavailable, RepositoryUnavailable, RequestStats
 from collector.forges.base.limits import Limits
@@ -128,11 +129,13 @@ class GitHubForge:
         self._api_scheme, self._api_netloc = api.scheme, api.netloc
         self._api_prefix = api.path.rstrip("/")
         settings, stored = signals or SignalSettings(), recall or NothingStored()
+        self._entries = EntryMapper(config.host, self.warnings, self._stats)
         self._signals = GitHubSignals(
             self._get_conditional,
             self._next_url,
             settings,
             stored,
+            entries=self._entries,
             warnings=self.warnings,
             host=config.host,
         )
@@ -353,11 +356,7 @@ class GitHubForge:
     def _map_page(
         self, page: Sequence[Json], to_item: ToItem, repository: Repository, kind: Kind
     ) -> tuple[Item, ...]:
-        try:
-            records = tuple(to_item(raw) for raw in page)
-        except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
-            reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
-            raise RepositoryUnavailable(repository.ref.path, reason) from None
+        records = tuple(self._entries.each(kind, repository, page, to_item))
         # Candidates among the changes get their changed files (cached while unchanged).
         return self._changed_files.with_changed_files(kind, repository, records)
 

@@ -128,6 +128,10 @@ def merge_request(data: Json, repo: RepoRef) -> MergeRequest:
 def commit(data: Json, repo: RepoRef) -> Commit:
     git = section(data, "commit")
     git_author = section(git, "author")
+    authored_at = parse_datetime(git_author.get("date"))
+    committed_at = parse_datetime(section(git, "committer").get("date"))
+    if authored_at is None and committed_at is None:
+        raise ValueError("commit without an author or committer date")
     message = text(git, "message")
     lines = message.strip().splitlines()
     return Commit(
@@ -136,10 +140,12 @@ def commit(data: Json, repo: RepoRef) -> Commit:
         title=one_line(lines[0]) if lines else "",
         # The GitHub account when the author email is linked to one, else the git name.
         author=login(data.get("author")) or text(git_author, "name"),
-        created_at=required_datetime(git_author, "date"),
+        # GitHub's description lets commit.author be null and its date be absent:
+        # the committer's date stands in, and without either the commit is skipped.
+        created_at=authored_at or committed_at,
         sha=str(data["sha"]),
         message=message,
-        committed_at=parse_datetime(section(git, "committer").get("date")),
+        committed_at=committed_at,
     )
 
 
@@ -168,9 +174,9 @@ def tag(data: Json, repository: Repository) -> Tag:
     # The repository's creation is a lower bound that never moves, so an unchanged
     # tag is not rewritten every night (pushed_at would move with every push). The
     # real date is the tagged commit's, or that of a release of the same tag.
-    created_at = repository.created_at or repository.pushed_at
+    created_at = repository.created_at or repository.pushed_at or repository.updated_at
     if created_at is None:
-        raise ValueError("repository has neither created_at nor pushed_at to date its tags")
+        raise ValueError("the repository has no created_at, pushed_at or updated_at to date it")
     return Tag(
         repo=repository.ref,
         url=f"{repository.url}/releases/tag/{quote(name, safe='/')}",

@@ -38,14 +38,14 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from github import GithubException
 
 from collector.forges.base.adr import is_adr_file, parse_adr
+from collector.forges.base.entries import EntryMapper
 from collector.forges.base.fields import parse_datetime
-from collector.forges.base.interface import RepositoryUnavailable
 from collector.forges.base.passes import unchanged_since
 from collector.forges.base.signals import Recall, SignalSettings, decision_record, reusable_decision
 from collector.forges.github import signal_mapping
@@ -53,9 +53,7 @@ from collector.forges.github.client import Answer, short
 from collector.forges.github.signal_mapping import ContentsEntry, Json, Workflow
 from collector.forges.github.sync import pushed_marker
 from collector.model.incremental import Cursor, PageMemo, SyncPage, SyncState, Validators
-from collector.model.records import Deployment, Item, Kind, Repository
-
-T = TypeVar("T")
+from collector.model.records import Deployment, Item, Kind, Pipeline, Repository
 
 SIGNAL_KINDS = (Kind.DEPLOYMENT, Kind.PIPELINE, Kind.INCIDENT, Kind.DECISION)
 
@@ -102,9 +100,11 @@ class GitHubSignals:
         settings: SignalSettings,
         recall: Recall,
         *,
+        entries: EntryMapper,
         warnings: list[str],
         host: str,
     ) -> None:
+        self._entries = entries
         self._get = get
         self._next_url = next_url
         self._settings = settings
@@ -225,15 +225,9 @@ class GitHubSignals:
             at=lambda e: parse_datetime(e.get("created_at")),
             stop_before=self._stop_before(repository, Kind.DEPLOYMENT),
         )
-        records = [
-            _mapped(
-                Kind.DEPLOYMENT,
-                repository,
-                self._host,
-                partial(signal_mapping.deployment, e, repository),
-            )
-            for e in raw
-        ]
+        records = self._entries.each(
+            Kind.DEPLOYMENT, repository, raw, lambda e: signal_mapping.deployment(e, repository)
+        )
         stored = self._recall.stored_items(
             repository.ref, Kind.DEPLOYMENT, [r.key for r in records]
         )
@@ -335,15 +329,12 @@ class GitHubSignals:
                 stop_before=stop_before,
                 first_reading=FIRST_RUNS,
             )
-            yield [
-                _mapped(
-                    Kind.PIPELINE,
-                    repository,
-                    self._host,
-                    partial(signal_mapping.workflow_run, run, repository, workflow),
-                )
-                for run in runs
-            ]
+            yield self._entries.each(
+                Kind.PIPELINE,
+                repository,
+                runs,
+                partial(_workflow_run, repository=repository, workflow=workflow),
+            )
 
     # -- incidents -------------------------------------------------------------------------------
 
@@ -372,16 +363,10 @@ class GitHubSignals:
                 if exc.status == 410:  # issues are switched off for this repository
                     return
                 raise
-            yield [
-                _mapped(
-                    Kind.INCIDENT,
-                    repository,
-                    self._host,
-                    partial(signal_mapping.incident, e, repository),
-                )
-                for e in raw
-                if not signal_mapping.is_pull_request(e)
-            ]
+            issues = [e for e in raw if not signal_mapping.is_pull_request(e)]
+            yield self._entries.each(
+                Kind.INCIDENT, repository, issues, lambda e: signal_mapping.incident(e, repository)
+            )
 
     # -- decision records ------------------------------------------------------------------------
 
@@ -486,10 +471,5 @@ def _base(repository: Repository) -> str:
     return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
 
-def _mapped(kind: Kind, repository: Repository, host: str, mapping: Callable[[], T]) -> T:
-    """``mapping()``; forge data it cannot map makes the repository fail, with one line."""
-    try:
-        return mapping()
-    except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
-        reason = f"unexpected {kind.value} data from {host}: {short(exc)}"
-        raise RepositoryUnavailable(repository.ref.path, reason) from None
+def _workflow_run(run: Json, *, repository: Repository, workflow: Workflow) -> Pipeline:
+    return signal_mapping.workflow_run(run, repository, workflow)

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from collector.forges.base.entries import EntryMapper
 from collector.forges.base.fields import parse_datetime, text
 from collector.forges.base.interface import ListUnavailable, RepositoryUnavailable, RequestStats
 from collector.forges.base.limits import Limits
@@ -154,8 +155,14 @@ class GitLabForge:
         settings, stored = signals or SignalSettings(), recall or NothingStored()
         self._recall = stored
         self._adr_paths = settings.adr_paths
+        self._entries = EntryMapper(config.host, self.warnings, self._client.stats)
         self._signals = GitLabSignals(
-            self._client, settings, stored, warnings=self.warnings, host=config.host
+            self._client,
+            settings,
+            stored,
+            entries=self._entries,
+            warnings=self.warnings,
+            host=config.host,
         )
         self._changed_files = GitLabChangedFiles(self._client, settings.policy, stored)
         allowed = {Visibility.PUBLIC}
@@ -313,11 +320,7 @@ class GitLabForge:
         to_item: Callable[[Json], Item],
     ) -> list[Item]:
         """One page mapped; candidates among the changes get their changed files."""
-        try:
-            records = [to_item(raw) for raw in page]
-        except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
-            reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
-            raise RepositoryUnavailable(repository.ref.path, reason) from None
+        records = self._entries.each(kind, repository, page, to_item)
         if not records:
             return records
         # Changed files are cached in the store while the change itself is unchanged.

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import TypeVar
 from urllib.parse import quote
 
 from collector.forges.base.adr import is_adr_file, parse_adr
+from collector.forges.base.entries import EntryMapper
 from collector.forges.base.interface import RepositoryUnavailable
 from collector.forges.base.signals import Recall, SignalSettings, decision_record, reusable_decision
 from collector.forges.gitlab import signal_mapping
@@ -63,9 +63,11 @@ class GitLabSignals:
         settings: SignalSettings,
         recall: Recall,
         *,
+        entries: EntryMapper,
         warnings: list[str],
         host: str,
     ) -> None:
+        self._entries = entries
         self._client = client
         self._settings = settings
         self._recall = recall
@@ -102,9 +104,14 @@ class GitLabSignals:
         for page in self._read_on(repository, Kind.DEPLOYMENT, f"{base}/deployments", params):
             records: list[Item] = []
             for raw in page:
-                record = self._mapped(
-                    Kind.DEPLOYMENT, repository, partial(signal_mapping.deployment, raw, repository)
+                record = self._entries.one(
+                    Kind.DEPLOYMENT,
+                    repository,
+                    raw,
+                    lambda e: signal_mapping.deployment(e, repository),
                 )
+                if record is None:
+                    continue
                 pipeline_id = signal_mapping.pipeline_of(raw)
                 if pipeline_id is not None:
                     environments.setdefault(pipeline_id, set()).add(record.environment)
@@ -115,14 +122,9 @@ class GitLabSignals:
     def _incidents(self, repository: Repository, base: str) -> Iterator[list[Item]]:
         params = {**INCIDENT_FILTERS, "order_by": "updated_at"}
         for page in self._read_on(repository, Kind.INCIDENT, f"{base}/issues", params):
-            records: list[Item] = [
-                self._mapped(
-                    Kind.INCIDENT,
-                    repository,
-                    partial(signal_mapping.incident, raw, repository),
-                )
-                for raw in page
-            ]
+            records: list[Item] = self._entries.each(
+                Kind.INCIDENT, repository, page, lambda e: signal_mapping.incident(e, repository)
+            )
             if records:
                 yield records
 
@@ -154,10 +156,7 @@ class GitLabSignals:
         deploy_jobs: list[Job] = []
         read = 0
         for page in self._client.pages(f"{base}/jobs", query):
-            jobs = [
-                self._mapped(Kind.PIPELINE, repository, partial(signal_mapping.job, raw))
-                for raw in page
-            ]
+            jobs = self._entries.each(Kind.PIPELINE, repository, page, signal_mapping.job)
             deploy_jobs.extend(j for j in jobs if self._settings.is_deploy_job(j.name, j.stage))
             read += len(jobs)
             oldest = min((j.created_at for j in jobs if j.created_at is not None), default=None)
@@ -306,13 +305,6 @@ class GitLabSignals:
         return None
 
     # -- errors -----------------------------------------------------------------------------------
-
-    def _mapped(self, kind: Kind, repository: Repository, mapping: Callable[[], T]) -> T:
-        """``mapping()``; forge data it cannot map makes the repository fail, with one line."""
-        try:
-            return mapping()
-        except (KeyError, TypeError, ValueError) as exc:  # ValidationError included
-            raise self._unexpected(kind, repository, exc) from None
 
     def _unexpected(self, kind: Kind, repository: Repository, exc: Exception) -> Exception:
         reason = f"unexpected {kind.value} data from {self._host}: {short(exc)}"
