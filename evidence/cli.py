@@ -26,8 +26,9 @@ from collector.shard import WHOLE, Shard
 from collector.store import Store
 from collector.sync import ProgressCallback
 from config.loader import LoadedConfig, load_config
+from config.secrets import redact
 from evidence import __version__, logs, pipeline, run_status, runs
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, ExitCode
 from evidence.explain import explain as explain_item
 from evidence.schedule import ScheduleService, cron_trigger, next_fire_time
 from evidence.serve import make_server
@@ -46,10 +47,26 @@ class EvidenceGroup(click.Group):
             return super().invoke(ctx)
         except EvidenceError as exc:
             if ctx.obj and ctx.obj.get("debug"):
-                raise
+                log.debug("the error below was raised here", exc_info=True)
             for line in exc.lines():
                 _problem(ctx, "error", line)
             ctx.exit(int(exc.exit_code))
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            # A bug: exit 1 as documented. The traceback goes through the logging
+            # handlers, which redact tokens, rather than Python's bare excepthook.
+            summary = " ".join(f"{type(exc).__name__}: {exc}".split())
+            if ctx.obj and ctx.obj.get("debug"):
+                log.critical("unexpected error (a bug): %s", summary, exc_info=True)
+            else:
+                _problem(
+                    ctx,
+                    "error",
+                    f"unexpected error (a bug): {redact(summary)}; "
+                    "rerun with --debug for the traceback",
+                )
+            ctx.exit(int(ExitCode.FAILURE))
 
 
 @click.group(cls=EvidenceGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jinja2
 import pytest
 from click.testing import CliRunner
 
+import renderer.render
 from config.loader import load_config
+from config.secrets import register_secret
 from evidence.cli import cli
 from evidence.errors import ExitCode
 
@@ -72,3 +75,56 @@ def test_every_command_has_help_and_is_documented(command: str) -> None:
     assert code == 0 and "Usage:" in out
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert re.search(rf"`evidence {command}\b", readme), f"README does not document {command}"
+
+
+def break_rendering(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    def write_page(*_args: object) -> None:
+        raise error
+
+    monkeypatch.setattr(renderer.render, "_write_page", write_page)
+
+
+def test_a_bug_exits_1_with_one_redacted_line_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_secret("ghp_leakedInABug0123456789")
+    break_rendering(monkeypatch, TypeError("cannot add ghp_leakedInABug0123456789 and None"))
+    code, out, err = run("demo", "-o", str(tmp_path / "site"))
+    assert code == int(ExitCode.FAILURE) == 1
+    assert err.strip().splitlines() == [
+        "error: unexpected error (a bug): TypeError: cannot add *** and None; "
+        "rerun with --debug for the traceback"
+    ]
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("where", ["before"])
+def test_a_bug_under_debug_shows_the_redacted_traceback_and_still_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    register_secret("ghp_leakedInABug0123456789")
+    break_rendering(monkeypatch, TypeError("cannot add ghp_leakedInABug0123456789 and None"))
+    args = ["demo", "-o", str(tmp_path / "site")]
+    code, _, err = run(*(["--debug", *args] if where == "before" else [*args, "--debug"]))
+    assert code == 1
+    assert "Traceback (most recent call last)" in err and "in write_page" in err
+    assert "unexpected error (a bug): TypeError: cannot add *** and None" in err
+    assert "ghp_leakedInABug" not in err
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        jinja2.TemplateSyntaxError("unexpected '}'", lineno=3, name="item.html"),
+        OSError(28, "No space left on device", "/srv/site.tmp-0/index.html"),
+    ],
+)
+def test_a_template_or_disk_failure_exits_6(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    break_rendering(monkeypatch, error)
+    code, _, err = run("demo", "-o", str(tmp_path / "site"))
+    assert code == int(ExitCode.RENDER) == 6
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: could not ")
