@@ -28,7 +28,7 @@ from collector.sync import ProgressCallback
 from config.loader import LoadedConfig, load_config
 from config.secrets import redact
 from evidence import __version__, logs, pipeline, run_status, runs
-from evidence.errors import EvidenceError, ExitCode
+from evidence.errors import ConfigError, EvidenceError, ExitCode
 from evidence.explain import explain as explain_item
 from evidence.schedule import ScheduleService, cron_trigger, next_fire_time
 from evidence.serve import make_server
@@ -46,7 +46,7 @@ class EvidenceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EvidenceError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            if _settings(ctx).get("debug"):
                 log.debug("the error below was raised here", exc_info=True)
             for line in exc.lines():
                 _problem(ctx, "error", line)
@@ -57,7 +57,7 @@ class EvidenceGroup(click.Group):
             # A bug: exit 1 as documented. The traceback goes through the logging
             # handlers, which redact tokens, rather than Python's bare excepthook.
             summary = " ".join(f"{type(exc).__name__}: {exc}".split())
-            if ctx.obj and ctx.obj.get("debug"):
+            if _settings(ctx).get("debug"):
                 log.critical("unexpected error (a bug): %s", summary, exc_info=True)
             else:
                 _problem(
@@ -67,6 +67,108 @@ class EvidenceGroup(click.Group):
                     "rerun with --debug for the traceback",
                 )
             ctx.exit(int(ExitCode.FAILURE))
+
+
+CONFIG_HELP = "Config file (default ./evidence.toml; env EVIDENCE_CONFIG)."
+VERBOSE_HELP = "Log what each stage does."
+DEBUG_HELP = "Debug logs and full tracebacks."
+LOG_FORMAT_HELP = (
+    "Log lines for people, or JSON lines for log collectors (env EVIDENCE_LOG_FORMAT)."
+)
+
+
+def _settings(ctx: click.Context) -> dict[str, Any]:
+    """The global options as given, shared by the group's and the subcommand's context."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, dict) else {}
+
+
+class _ShownAsErrorLines(logging.Filter):
+    """Drops the collector's log line of a problem this command prints as an ``error:`` line.
+
+    JSON logs keep that line (it carries the source and repository fields), and
+    the command does not print the problem again there: each problem shows once.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "in_report", False)
+
+
+@contextmanager
+def _errors_shown_once(ctx: click.Context) -> Iterator[bool]:
+    """Yields whether to print the report's errors afterwards (not when JSON logs have them)."""
+    if _settings(ctx).get("log_format") == "json":
+        yield False
+        return
+    handlers, drop = list(logging.getLogger().handlers), _ShownAsErrorLines()
+    for handler in handlers:
+        handler.addFilter(drop)
+    try:
+        yield True
+    finally:
+        for handler in handlers:
+            handler.removeFilter(drop)
+
+
+def _configure_logs(settings: dict[str, Any]) -> None:
+    logs.configure(
+        verbose=settings["verbose"],
+        debug=settings["debug"],
+        log_format="json" if settings["log_format"] == "json" else "text",
+    )
+
+
+def _given_after(key: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """A global option repeated after the subcommand: it overrides the one before."""
+
+    def override(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value is None or value is False:  # not given after the subcommand
+            return
+        settings = _settings(ctx)
+        settings[key] = value
+        if key != "config_path":
+            _configure_logs(settings)
+
+    return override
+
+
+def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``evidence build --config X -v`` works like ``evidence --config X -v build``."""
+    options = [
+        click.option(
+            "--config",
+            "-c",
+            type=click.Path(dir_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_given_after("config_path"),
+            help=CONFIG_HELP,
+        ),
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            expose_value=False,
+            callback=_given_after("verbose"),
+            help=VERBOSE_HELP,
+        ),
+        click.option(
+            "--debug",
+            is_flag=True,
+            expose_value=False,
+            callback=_given_after("debug"),
+            help=DEBUG_HELP,
+        ),
+        click.option(
+            "--log-format",
+            type=click.Choice(logs.LOG_FORMATS),
+            expose_value=False,
+            callback=_given_after("log_format"),
+            help=LOG_FORMAT_HELP,
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @click.group(cls=EvidenceGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,26 +182,32 @@ class EvidenceGroup(click.Group):
     show_default=True,
     help="Config file (env EVIDENCE_CONFIG).",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Log what each stage does.")
-@click.option("--debug", is_flag=True, help="Debug logs and full tracebacks.")
+@click.option("--verbose", "-v", is_flag=True, help=VERBOSE_HELP)
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
 @click.option(
     "--log-format",
     type=click.Choice(logs.LOG_FORMATS),
     default="text",
     envvar="EVIDENCE_LOG_FORMAT",
     show_default=True,
-    help="Log lines for people, or JSON lines for log collectors (env EVIDENCE_LOG_FORMAT).",
+    help=LOG_FORMAT_HELP,
 )
 @click.version_option(__version__, prog_name="evidence")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, verbose: bool, debug: bool, log_format: str) -> None:
-    """Evidence Ledger: turn your GitHub and GitLab work into public, provable evidence pages."""
-    logs.configure(
-        verbose=verbose, debug=debug, log_format="json" if log_format == "json" else "text"
-    )
+    """Evidence Ledger: turn your GitHub and GitLab work into public, provable evidence pages.
+
+    The options below are also accepted after the command: `evidence build -v`.
+    """
+    ctx.obj = {
+        "config_path": config_path,
+        "verbose": verbose,
+        "debug": debug,
+        "log_format": log_format,
+    }
+    _configure_logs(ctx.obj)
     # One run id for every line of this command (a scheduled build gets its own).
     ctx.with_resource(logs.run_context())
-    ctx.obj = {"config_path": config_path, "debug": debug, "log_format": log_format}
 
 
 def _shard(_ctx: click.Context, _param: click.Parameter, value: str) -> Shard:
@@ -132,16 +240,18 @@ wait_option = click.option(
 
 
 def _loaded(ctx: click.Context) -> LoadedConfig:
-    return load_config(ctx.obj["config_path"])
+    return load_config(_settings(ctx)["config_path"])
 
 
 @cli.command()
+@global_options
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> None:
     """Write a commented starter config file (default: ./evidence.toml)."""
     if path.exists() and not force:
-        raise click.ClickException(f"{path} already exists; pass --force to overwrite it")
+        # Exit 2 like any other mistake on the command line; 1 is reserved for bugs.
+        raise ConfigError([f"{path} already exists; pass --force to overwrite it"])
     starter = resources.files("config").joinpath("starter.toml").read_text(encoding="utf-8")
     path.write_text(starter, encoding="utf-8")
     click.echo(f"Wrote {path}. Edit [site] and [[sources]], export the token, then run:")
@@ -149,6 +259,7 @@ def init(path: Path, force: bool) -> None:
 
 
 @cli.command()
+@global_options
 @shard_option
 @wait_option
 @click.pass_context
@@ -160,6 +271,7 @@ def collect(ctx: click.Context, shard: Shard, wait: float) -> None:
 
 
 @cli.command()
+@global_options
 @wait_option
 @click.pass_context
 def render(ctx: click.Context, wait: float) -> None:
@@ -168,6 +280,7 @@ def render(ctx: click.Context, wait: float) -> None:
 
 
 @cli.command()
+@global_options
 @shard_option
 @wait_option
 @click.pass_context
@@ -183,6 +296,7 @@ def build(ctx: click.Context, shard: Shard, wait: float) -> None:
 
 
 @cli.command()
+@global_options
 @click.option("--once", is_flag=True, help="Run one build now and exit with its exit code.")
 @wait_option
 @click.pass_context
@@ -190,12 +304,13 @@ def schedule(ctx: click.Context, once: bool, wait: float) -> None:
     """Rebuild on the [schedule] cron until SIGTERM/SIGINT: the always-on service."""
     logs.show_progress("evidence", "collector", "renderer")
     with StopFlag().on_signals() as stop:
-        service = ScheduleService(ctx.obj["config_path"], wait=wait, stop=stop)
+        service = ScheduleService(_settings(ctx)["config_path"], wait=wait, stop=stop)
         code = service.run_once() if once else service.serve()
     ctx.exit(int(code))
 
 
 @cli.command()
+@global_options
 @click.option(
     "--output",
     "-o",
@@ -210,6 +325,7 @@ def demo(output: Path) -> None:
 
 
 @cli.command()
+@global_options
 @click.option(
     "--port",
     "-p",
@@ -241,6 +357,7 @@ def serve(ctx: click.Context, port: int, bind: str, directory: Path | None) -> N
 
 
 @cli.command()
+@global_options
 @click.argument("item")
 @click.pass_context
 def explain(ctx: click.Context, item: str) -> None:
@@ -250,6 +367,7 @@ def explain(ctx: click.Context, item: str) -> None:
 
 
 @cli.command()
+@global_options
 @click.option("--limit", default=10, show_default=True, help="How many runs to show.")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the status as JSON (with the messages)."
@@ -275,27 +393,31 @@ def status(ctx: click.Context, limit: int, as_json: bool) -> None:
 def _collect(
     loaded: LoadedConfig, options: runs.RunOptions, ctx: click.Context
 ) -> pipeline.CollectReport:
-    with _progress() as progress, StopFlag().on_signals() as stop:
+    with (
+        _errors_shown_once(ctx) as print_errors,
+        _progress() as progress,
+        StopFlag().on_signals() as stop,
+    ):
         report = runs.collect(loaded, replace(options, should_stop=stop), progress=progress)
     _print_summary(report)
     for source in report.sources:
         for line in source.warnings:
             _problem(ctx, "warning", line)
-        for line in source.errors:
+        for line in source.errors if print_errors else ():
             _problem(ctx, "error", line)
     return report
 
 
 def _problem(ctx: click.Context, level: str, line: str) -> None:
     """``error: …`` on stderr for people; a log line of that level under --log-format json."""
-    if ctx.obj and ctx.obj.get("log_format") == "json":
+    if _settings(ctx).get("log_format") == "json":
         log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", line)
     else:
         click.echo(f"{level}: {line}", err=True)
 
 
 def _print_summary(report: pipeline.CollectReport) -> None:
-    """A table on a terminal; one plain line per source for cron mail and CI logs."""
+    """A table on a wide terminal; one plain line per source otherwise (cron mail, CI logs)."""
     console = Console()
     rows = []
     for source in report.sources:
@@ -315,12 +437,10 @@ def _print_summary(report: pipeline.CollectReport) -> None:
                 problems,
             )
         )
-    if console.is_terminal:
-        table = Table(
-            "Source", "Repos", "New", "Updated", "Requests", "Rate limit left", "Problems"
-        )
-        for row in rows:
-            table.add_row(*map(str, row))
+    table = Table("Source", "Repos", "New", "Updated", "Requests", "Rate limit left", "Problems")
+    for row in rows:
+        table.add_row(*map(str, row))
+    if console.is_terminal and run_status.fits(console, table):
         console.print(table)
         return
     for source in report.sources:

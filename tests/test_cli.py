@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -63,7 +64,8 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(tmp_path: Path) ->
     assert load_config(target).config.site.owner == "Your Name"
     target.write_text("# mine\n", encoding="utf-8")
     code, _, err = run("init", str(target))
-    assert code != 0 and "already exists" in err
+    assert code == int(ExitCode.CONFIG) == 2
+    assert err == f"error: {target} already exists; pass --force to overwrite it\n"
     assert target.read_text(encoding="utf-8") == "# mine\n"
 
 
@@ -99,7 +101,7 @@ def test_a_bug_exits_1_with_one_redacted_line_and_no_traceback(
     assert not (tmp_path / "site").exists()
 
 
-@pytest.mark.parametrize("where", ["before"])
+@pytest.mark.parametrize("where", ["before", "after"])
 def test_a_bug_under_debug_shows_the_redacted_traceback_and_still_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
@@ -128,3 +130,60 @@ def test_a_template_or_disk_failure_exits_6(
     assert code == int(ExitCode.RENDER) == 6
     [line] = err.strip().splitlines()
     assert line.startswith("error: could not ")
+
+
+def write_bad_config(folder: Path) -> Path:
+    path = folder / "mine.toml"
+    path.write_text('[site]\nowner = "Dana"\nbase_url = "nope"\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["collect", "render", "build", "status", "explain x#1"])
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_config_is_taken_before_or_after_the_command(
+    tmp_path: Path, command: str, where: str
+) -> None:
+    config = ["--config", str(write_bad_config(tmp_path))]
+    words = command.split()
+    args = [*config, *words] if where == "before" else [*words, *config]
+    code, _, err = run(*args)
+    assert code == int(ExitCode.CONFIG), err
+    assert err == f"error: {tmp_path / 'mine.toml'}: site.base_url: expected an http(s) URL " + (
+        "such as https://dana.dev/evidence/\n"
+    )
+
+
+def test_the_option_after_the_command_wins(tmp_path: Path) -> None:
+    code, _, err = run("-c", "nowhere.toml", "render", "-c", str(write_bad_config(tmp_path)))
+    assert code == int(ExitCode.CONFIG) and "site.base_url" in err and "nowhere" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--log-format", "json", "render"],
+        ["render", "--log-format", "json"],
+        ["render", "-v", "--log-format=json"],
+    ],
+)
+def test_log_options_are_taken_after_the_command(tmp_path: Path, args: list[str]) -> None:
+    code, _, err = run("-c", str(write_bad_config(tmp_path)), *args)
+    assert code == int(ExitCode.CONFIG)
+    [entry] = [json.loads(line) for line in err.splitlines()]
+    assert entry["level"] == "error" and "site.base_url" in entry["message"]
+
+
+def test_debug_after_the_command_shows_debug_lines(tmp_path: Path) -> None:
+    config = tmp_path / "evidence.toml"
+    config.write_text('[site]\nowner = "Dana"\n', encoding="utf-8")
+    quiet = run("-c", str(config), "render")
+    loud = run("render", "-c", str(config), "--debug")
+    assert quiet[0] == loud[0] == 0
+    assert quiet[2] == "" and " INFO alembic." in loud[2]  # quiet without --debug
+
+
+@pytest.mark.parametrize("command", ["init", "collect", "render", "build", "demo", "status"])
+def test_every_command_lists_the_global_options(command: str) -> None:
+    _, out, _ = run(command, "--help")
+    for option in ("--config", "--verbose", "--debug", "--log-format"):
+        assert option in out, (command, option)
