@@ -124,7 +124,9 @@ class ClassifyConfig(Model):
 
     default_rules: bool = Field(
         True,
-        description="Apply the built-in rule set after your own rules (see README, 'Rules').",
+        description=(
+            "Apply the built-in rule set after your own rules (listed on the manual's Rules page)."
+        ),
     )
     production_environments: tuple[str, ...] = Field(
         ("production", "prod", "prod-*", "production-*", "live"),

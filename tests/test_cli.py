@@ -75,8 +75,8 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(tmp_path: Path) ->
 def test_every_command_has_help_and_is_documented(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Usage:" in out
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert re.search(rf"`evidence {command}\b", readme), f"README does not document {command}"
+    commands = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    assert re.search(rf"`evidence {command}\b", commands), f"{command} is not documented"
 
 
 def break_rendering(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:

@@ -116,6 +116,8 @@ def test_uv_tool_install_then_init_help_and_build_without_a_token(
         "error: sources[0] (github.com): environment variable GITHUB_TOKEN is not set; export "
         "a github token with read access there (the token never goes in the config file)"
     ]
+    documented = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    assert built.stderr.strip() in documented  # the line the manual shows a newcomer
     assert not (empty / "output").exists()  # nothing rendered from a config that cannot run
 
     again = run("evidence", "init", cwd=empty, env=env)
