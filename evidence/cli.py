@@ -1,13 +1,13 @@
 """The ``evidence`` command: parses arguments, delegates to the pipeline, reports.
 
 Errors from the product become one line each on stderr and an exit code
-(see ``ExitCode``); a traceback only with ``--debug``.
+(see ``ExitCode``); a traceback only with ``--debug``. What every command
+shares (global options, logs, error lines) is in ``evidence.cli_frame``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -26,9 +25,19 @@ from collector.shard import WHOLE, Shard
 from collector.store import Store
 from collector.sync import ProgressCallback
 from config.loader import LoadedConfig, load_config
-from config.secrets import redact
 from evidence import __version__, logs, pipeline, run_status, runs
-from evidence.errors import ConfigError, EvidenceError, ExitCode
+from evidence.cli_frame import (
+    DEBUG_HELP,
+    LOG_FORMAT_HELP,
+    VERBOSE_HELP,
+    EvidenceGroup,
+    configure_logs,
+    errors_shown_once,
+    global_options,
+    problem,
+    settings,
+)
+from evidence.errors import ConfigError
 from evidence.explain import explain as explain_item
 from evidence.schedule import ScheduleService, cron_trigger, next_fire_time
 from evidence.serve import make_server
@@ -36,139 +45,6 @@ from evidence.stopping import StopFlag
 from renderer import RenderReport
 
 DEFAULT_CONFIG = "evidence.toml"
-log = logging.getLogger(__name__)
-
-
-class EvidenceGroup(click.Group):
-    """Turns product errors into one line per problem and a documented exit code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except EvidenceError as exc:
-            if _settings(ctx).get("debug"):
-                log.debug("the error below was raised here", exc_info=True)
-            for line in exc.lines():
-                _problem(ctx, "error", line)
-            ctx.exit(int(exc.exit_code))
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except Exception as exc:
-            # A bug: exit 1 as documented. The traceback goes through the logging
-            # handlers, which redact tokens, rather than Python's bare excepthook.
-            summary = " ".join(f"{type(exc).__name__}: {exc}".split())
-            if _settings(ctx).get("debug"):
-                log.critical("unexpected error (a bug): %s", summary, exc_info=True)
-            else:
-                _problem(
-                    ctx,
-                    "error",
-                    f"unexpected error (a bug): {redact(summary)}; "
-                    "rerun with --debug for the traceback",
-                )
-            ctx.exit(int(ExitCode.FAILURE))
-
-
-CONFIG_HELP = "Config file (default ./evidence.toml; env EVIDENCE_CONFIG)."
-VERBOSE_HELP = "Log what each stage does."
-DEBUG_HELP = "Debug logs and full tracebacks."
-LOG_FORMAT_HELP = (
-    "Log lines for people, or JSON lines for log collectors (env EVIDENCE_LOG_FORMAT)."
-)
-
-
-def _settings(ctx: click.Context) -> dict[str, Any]:
-    """The global options as given, shared by the group's and the subcommand's context."""
-    obj = ctx.find_root().obj
-    return obj if isinstance(obj, dict) else {}
-
-
-class _ShownAsErrorLines(logging.Filter):
-    """Drops the collector's log line of a problem this command prints as an ``error:`` line.
-
-    JSON logs keep that line (it carries the source and repository fields), and
-    the command does not print the problem again there: each problem shows once.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(record, "in_report", False)
-
-
-@contextmanager
-def _errors_shown_once(ctx: click.Context) -> Iterator[bool]:
-    """Yields whether to print the report's errors afterwards (not when JSON logs have them)."""
-    if _settings(ctx).get("log_format") == "json":
-        yield False
-        return
-    handlers, drop = list(logging.getLogger().handlers), _ShownAsErrorLines()
-    for handler in handlers:
-        handler.addFilter(drop)
-    try:
-        yield True
-    finally:
-        for handler in handlers:
-            handler.removeFilter(drop)
-
-
-def _configure_logs(settings: dict[str, Any]) -> None:
-    logs.configure(
-        verbose=settings["verbose"],
-        debug=settings["debug"],
-        log_format="json" if settings["log_format"] == "json" else "text",
-    )
-
-
-def _given_after(key: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-    """A global option repeated after the subcommand: it overrides the one before."""
-
-    def override(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
-        if value is None or value is False:  # not given after the subcommand
-            return
-        settings = _settings(ctx)
-        settings[key] = value
-        if key != "config_path":
-            _configure_logs(settings)
-
-    return override
-
-
-def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``evidence build --config X -v`` works like ``evidence --config X -v build``."""
-    options = [
-        click.option(
-            "--config",
-            "-c",
-            type=click.Path(dir_okay=False, path_type=Path),
-            expose_value=False,
-            callback=_given_after("config_path"),
-            help=CONFIG_HELP,
-        ),
-        click.option(
-            "--verbose",
-            "-v",
-            is_flag=True,
-            expose_value=False,
-            callback=_given_after("verbose"),
-            help=VERBOSE_HELP,
-        ),
-        click.option(
-            "--debug",
-            is_flag=True,
-            expose_value=False,
-            callback=_given_after("debug"),
-            help=DEBUG_HELP,
-        ),
-        click.option(
-            "--log-format",
-            type=click.Choice(logs.LOG_FORMATS),
-            expose_value=False,
-            callback=_given_after("log_format"),
-            help=LOG_FORMAT_HELP,
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 @click.group(cls=EvidenceGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -205,7 +81,7 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool, debug: bool, log_f
         "debug": debug,
         "log_format": log_format,
     }
-    _configure_logs(ctx.obj)
+    configure_logs(ctx.obj)
     # One run id for every line of this command (a scheduled build gets its own).
     ctx.with_resource(logs.run_context())
 
@@ -240,7 +116,7 @@ wait_option = click.option(
 
 
 def _loaded(ctx: click.Context) -> LoadedConfig:
-    return load_config(_settings(ctx)["config_path"])
+    return load_config(settings(ctx)["config_path"])
 
 
 @cli.command()
@@ -304,7 +180,7 @@ def schedule(ctx: click.Context, once: bool, wait: float) -> None:
     """Rebuild on the [schedule] cron until SIGTERM/SIGINT: the always-on service."""
     logs.show_progress("evidence", "collector", "renderer")
     with StopFlag().on_signals() as stop:
-        service = ScheduleService(_settings(ctx)["config_path"], wait=wait, stop=stop)
+        service = ScheduleService(settings(ctx)["config_path"], wait=wait, stop=stop)
         code = service.run_once() if once else service.serve()
     ctx.exit(int(code))
 
@@ -394,7 +270,7 @@ def _collect(
     loaded: LoadedConfig, options: runs.RunOptions, ctx: click.Context
 ) -> pipeline.CollectReport:
     with (
-        _errors_shown_once(ctx) as print_errors,
+        errors_shown_once(ctx) as print_errors,
         _progress() as progress,
         StopFlag().on_signals() as stop,
     ):
@@ -402,18 +278,10 @@ def _collect(
     _print_summary(report)
     for source in report.sources:
         for line in source.warnings:
-            _problem(ctx, "warning", line)
+            problem(ctx, "warning", line)
         for line in source.errors if print_errors else ():
-            _problem(ctx, "error", line)
+            problem(ctx, "error", line)
     return report
-
-
-def _problem(ctx: click.Context, level: str, line: str) -> None:
-    """``error: …`` on stderr for people; a log line of that level under --log-format json."""
-    if _settings(ctx).get("log_format") == "json":
-        log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", line)
-    else:
-        click.echo(f"{level}: {line}", err=True)
 
 
 def _print_summary(report: pipeline.CollectReport) -> None:
