@@ -42,7 +42,7 @@ from collector.limits import Limits
 from collector.passes import Fetched
 from collector.records import Item, Kind, RepoRef, Repository
 from collector.signals import NothingStored, Recall, SignalSettings
-from collector.sources import RepositoryUnavailable, RequestStats
+from collector.sources import ListUnavailable, RepositoryUnavailable, RequestStats
 from config.models import GitHubSource
 from evidence.errors import SourceError
 
@@ -169,7 +169,7 @@ class GitHubForge:
         except GithubException as exc:
             if exc.status == 409 and kind is Kind.COMMIT:
                 return  # an empty repository has no commits to list, and that is fine
-            raise self._unavailable(repository, exc, url) from None
+            raise self._unavailable(repository, exc, url.partition("?")[0]) from None
         except RequestFailed as exc:
             raise self._failed(repository, exc) from None
 
@@ -251,7 +251,7 @@ class GitHubForge:
             if exc.status == 409 and kind is Kind.COMMIT:
                 yield github_sync.empty_repository(repository, state)
                 return
-            raise self._unavailable(repository, exc, url) from None
+            raise self._unavailable(repository, exc, url.partition("?")[0]) from None
         except RequestFailed as exc:
             raise self._failed(repository, exc) from None
 
@@ -396,15 +396,37 @@ class GitHubForge:
             raise self._failed(repository, exc) from None
 
     def _unavailable(
-        self, repository: Repository, exc: GithubException, url: str
-    ) -> RepositoryUnavailable | SourceError:
+        self, repository: Repository, exc: GithubException, listing: str
+    ) -> ListUnavailable | RepositoryUnavailable | SourceError:
+        """An error on one list: only the repository resource itself may say it is gone.
+
+        One more request, and only when a list failed: ``GET /repos/{owner}/{repo}``.
+        A 404 on ``/deployments`` from a proxy while the repository answers 200 is a
+        failed list, never a reason to hide the repository's items.
+        """
         path = repository.ref.path
-        if exc.status in REPOSITORY_GONE:
-            return RepositoryUnavailable(path, REPOSITORY_GONE[exc.status], gone=True)
-        if exc.status in REPOSITORY_REFUSED:
-            reason = f"{REPOSITORY_REFUSED[exc.status]}: {error_message(_error_body(exc))}"
-            return RepositoryUnavailable(path, reason)
-        return self._unexpected(exc, url)
+        listing = self._requests.refused_path or listing
+        if exc.status not in REPOSITORY_GONE and exc.status not in REPOSITORY_REFUSED:
+            return self._unexpected(exc, listing)
+        owner, _, name = path.partition("/")
+        resource = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+        try:
+            self._get(resource)
+        except GithubException as probe:
+            if probe.status in REPOSITORY_GONE:
+                return RepositoryUnavailable(path, REPOSITORY_GONE[probe.status], gone=True)
+            if probe.status in REPOSITORY_REFUSED:
+                reason = f"{REPOSITORY_REFUSED[probe.status]}: {error_message(_error_body(probe))}"
+                return RepositoryUnavailable(path, reason)
+            return self._unexpected(probe, resource)
+        except RequestFailed:
+            pass  # the repository could not be asked: judge by the list alone, never "gone"
+        message = error_message(_error_body(exc))
+        if exc.status == 403:
+            reason = f"access refused (403: {message}) although the repository is readable"
+            return ListUnavailable(path, listing, reason, refused=True)
+        reason = f"answered {exc.status} ({message}) although the repository itself answers"
+        return ListUnavailable(path, listing, reason)
 
     def _failed(self, repository: Repository, exc: RequestFailed) -> Exception:
         if exc.unreachable:

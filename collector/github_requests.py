@@ -101,6 +101,9 @@ class GitHubRequests:
         )
         # Until one request has succeeded, a 403 says the token itself is refused.
         self._answered = False
+        # The path of the last request GitHub refused (4xx): PyGithub's exception does
+        # not carry it, and a failed list must be named in the run's report.
+        self.refused_path = ""
 
     def get(
         self,
@@ -169,6 +172,7 @@ class GitHubRequests:
             if status >= 500:
                 faults = self._retry_or_fail(faults, f"answered {status}", unreachable=False)
                 continue
+            self.refused_path = url.partition("?")[0]
             raise Requester.createException(status, headers, error)
 
     # -- rate limits ---------------------------------------------------------------------

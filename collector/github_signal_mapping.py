@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -22,8 +22,10 @@ from collector.signals import FileCommit, status_word
 
 Json = Mapping[str, Any]
 
-# A deployment status after which nothing about that deployment changes any more.
-FINAL_DEPLOYMENT_STATUSES = frozenset({"success", "failure", "error", "inactive"})
+# A deployment status after which nothing that counts about the deployment changes any
+# more. Not ``inactive``: records stored before statuses were read in full carry it with
+# the time they were superseded, and asking them again puts the time they ran back.
+FINAL_DEPLOYMENT_STATUSES = frozenset({"success", "failure", "error"})
 
 _ISSUE_STATES: dict[str, Literal["open", "closed"]] = {"open": "open", "closed": "closed"}
 
@@ -67,27 +69,44 @@ def deployment(data: Json, repository: Repository) -> Deployment:
     )
 
 
-def with_status(record: Deployment, data: Json | None) -> Deployment:
-    """``record`` with the newest entry of its ``/statuses`` (None: it has none yet)."""
-    if data is None:
+def with_statuses(record: Deployment, statuses: Sequence[Json]) -> Deployment:
+    """``record`` with what its ``/statuses`` (newest first) say about how it went.
+
+    GitHub supersedes a deployment when a newer one to the same environment
+    succeeds (``auto_inactive``, the default): it adds an ``inactive`` status, and
+    only to deployments that had succeeded. So on a real account nearly every past
+    production deployment's newest status is ``inactive``. A deployment counts as
+    successful when any of its statuses was ``success``, and is dated by that status
+    (when it ran), never by the time it was superseded.
+    """
+    if not statuses:
         return record
+    newest = statuses[0]
+    words = [status_word(s.get("state"), deployment=True) for s in statuses]
+    # The oldest success: when it ran (a redeploy of the same record may add another).
+    successes = [s for s, w in zip(statuses, words, strict=True) if w == "success"]
+    success = successes[-1] if successes else None
+    shown = success or newest
     extra = {
         **record.extra,
-        "environment_url": text(data, "environment_url") or None,
-        "log_url": text(data, "log_url") or text(data, "target_url") or None,
+        "environment_url": text(shown, "environment_url") or None,
+        "log_url": text(shown, "log_url") or text(shown, "target_url") or None,
+        "superseded_at": (text(newest, "created_at") or None) if words[0] == "inactive" else None,
     }
-    return record.model_copy(
-        update={
-            "status": status_word(data.get("state"), deployment=True),
-            "finished_at": parse_datetime(data.get("created_at")),
-            "extra": extra,
-        }
-    )
+    if success is not None:
+        status, finished_at = "success", parse_datetime(success.get("created_at"))
+    elif words[0] == "inactive":
+        # Superseded, so it succeeded, but its success is not among the statuses read:
+        # dated by its creation, the nearest known time it ran.
+        status, finished_at = "success", None
+    else:
+        status, finished_at = words[0], parse_datetime(newest.get("created_at"))
+    return record.model_copy(update={"status": status, "finished_at": finished_at, "extra": extra})
 
 
 def with_stored_status(record: Deployment, stored: Deployment) -> Deployment:
     """``record`` (fresh from the list) keeping the final status read on an earlier run."""
-    keep = {key: stored.extra.get(key) for key in ("environment_url", "log_url")}
+    keep = {key: stored.extra.get(key) for key in ("environment_url", "log_url", "superseded_at")}
     return record.model_copy(
         update={
             "status": stored.status,

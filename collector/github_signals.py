@@ -12,8 +12,8 @@ only ever mean "stored".
 Cost per repository per night (docs/forges.md, "What GitHub collects"):
 
 - deployments: 1 list request (304 when nothing was deployed), plus one
-  ``/statuses?per_page=1`` request per *production* deployment not stored with a
-  final status yet (success, failure, error, inactive): those on the list when it
+  ``/statuses?per_page=100`` request per *production* deployment not stored with a
+  final status yet (success, failure, error): those on the list when it
   changed, and, whatever the list answered, those stored unfinished that were
   created in the last ``REFRESH_WINDOW`` (30 days; at most ``MAX_REFRESHES``, 20);
 - deploy workflow runs: 1 request for the workflows, plus 1 per deploy workflow;
@@ -247,7 +247,7 @@ class GitHubSignals:
                 result.append(signal_mapping.with_stored_status(record, before))
             elif self._settings.policy.is_production(record.environment):
                 # One request per production deployment not yet final: the list has no status.
-                result.append(signal_mapping.with_status(record, self._newest_status(base, record)))
+                result.append(signal_mapping.with_statuses(record, self._statuses(base, record)))
             else:
                 result.append(record)
         yield result
@@ -273,21 +273,25 @@ class GitHubSignals:
         base = _base(repository)
         moved: list[Item] = []
         for before in due[:MAX_REFRESHES]:
-            after = signal_mapping.with_status(before, self._newest_status(base, before))
+            after = signal_mapping.with_statuses(before, self._statuses(base, before))
             if after != before:  # still as stored: nothing to write
                 moved.append(after)
         return moved
 
-    def _newest_status(self, base: str, record: Deployment) -> Json | None:
-        url = f"{base}/deployments/{quote(record.id, safe='')}/statuses?per_page=1"
+    def _statuses(self, base: str, record: Deployment) -> list[Json]:
+        """A deployment's statuses, newest first: one request (a deployment has a handful).
+
+        All of them, not just the newest: a superseded deployment's success is under
+        its ``inactive`` status (``signal_mapping.with_statuses``).
+        """
+        url = f"{base}/deployments/{quote(record.id, safe='')}/statuses?per_page={PAGE_SIZE}"
         try:
             data = self._get(url, None).data
         except GithubException as exc:
             if exc.status == 404:  # deleted since it was listed
-                return None
+                return []
             raise
-        statuses = _bare_list(data)
-        return statuses[0] if statuses else None  # newest first
+        return _bare_list(data)
 
     # -- deploy workflow runs ----------------------------------------------------------------------
 
@@ -300,7 +304,9 @@ class GitHubSignals:
         try:
             answer = self._get(url, memo.validators if memo is not None else None)
         except GithubException as exc:
-            if exc.status in (403, 404):  # Actions disabled or not readable with this token
+            # Not readable with this token. A 404 is no such answer (GitHub's description
+            # gives this list only a 200): it fails the list, the caller says so.
+            if exc.status == 403:
                 return
             raise
         if answer.not_modified and memo is not None:

@@ -39,7 +39,7 @@ from collector.limits import Limits
 from collector.passes import Fetched, unchanged_since, whole_list_pass
 from collector.records import Item, Kind, RepoRef, Repository, Visibility
 from collector.signals import NothingStored, Recall, SignalSettings
-from collector.sources import RepositoryUnavailable, RequestStats
+from collector.sources import ListUnavailable, RepositoryUnavailable, RequestStats
 from config.models import GitLabSource
 from evidence.errors import SourceError
 
@@ -314,19 +314,42 @@ class GitLabForge:
             yield from pages
         except Refused as exc:
             if exc.status in PROJECT_GONE:
-                # A 404 says the project is gone for us (deleted, moved away, access lost);
-                # a 403 may pass, so its stored items stay shown.
-                raise RepositoryUnavailable(
-                    repository.ref.path,
-                    f"{PROJECT_GONE[exc.status]}: {exc.message}",
-                    gone=exc.status == 404,
-                ) from None
+                raise self._list_refused(repository, endpoint, exc) from None
             raise self._unexpected(exc, endpoint) from None
         except RequestFailed as exc:
             if exc.unreachable:
                 raise  # no other project of this instance would fare better
             # This project's list keeps failing: skip it, the others go on.
             raise RepositoryUnavailable(repository.ref.path, exc.problem) from None
+
+    def _list_refused(
+        self, repository: Repository, endpoint: str, exc: Refused
+    ) -> ListUnavailable | RepositoryUnavailable | SourceError:
+        """A 403 or 404 on one list: only the project resource itself may say it is gone.
+
+        One more request, and only when a list was refused: ``GET /projects/:id``.
+        A 404 there means deleted, moved away or no longer visible to the token.
+        """
+        facts = self._projects.get(repository.ref.path.lower())
+        project = self._base(repository, facts)
+        try:
+            self._client.get(project)
+        except Refused as probe:
+            if probe.status not in PROJECT_GONE:
+                return self._unexpected(probe, project)
+            return RepositoryUnavailable(
+                repository.ref.path,
+                f"{PROJECT_GONE[probe.status]}: {probe.message}",
+                gone=probe.status == 404,
+            )
+        except RequestFailed:
+            pass  # the project could not be asked: judge by the list alone, never "gone"
+        listing = exc.path or endpoint
+        if exc.status == 403:
+            reason = f"access refused (403: {exc.message}) although the project is readable"
+            return ListUnavailable(repository.ref.path, listing, reason, refused=True)
+        reason = f"not found (404: {exc.message}) although the project itself answers"
+        return ListUnavailable(repository.ref.path, listing, reason)
 
     def _base(self, repository: Repository, facts: ProjectFacts | None) -> str:
         # The numeric id is stable across renames and needs no path encoding.

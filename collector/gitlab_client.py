@@ -66,9 +66,10 @@ Query = Mapping[str, str | tuple[str, ...]]
 class Refused(Exception):
     """GitLab answered an error the caller must judge (404 of a group, 403 of a project)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, path: str = "") -> None:
         self.status = status
         self.message = message
+        self.path = path  # what was asked, relative to the API root
         super().__init__(f"{status} {message}")
 
 
@@ -248,7 +249,7 @@ class GitLabClient:
                 elif status in TRANSIENT:
                     faults = self._retry_or_fail(faults, f"answered {status}", path)
                 else:
-                    raise self._refused(status, _message(exc)) from None
+                    raise self._refused(status, _message(exc), path) from None
                 continue
             except requests.exceptions.RequestException as exc:
                 faults = self._retry_transport(faults, exc, path)
@@ -327,7 +328,7 @@ class GitLabClient:
 
     # -- messages ---------------------------------------------------------------------------
 
-    def _refused(self, status: int, message: str) -> Exception:
+    def _refused(self, status: int, message: str, path: str) -> Exception:
         token_env = self._config.token_env
         if status == 403 and message == "insufficient_scope":
             return SourceError(
@@ -341,7 +342,7 @@ class GitLabClient:
                 f"{self.host} refused the token in {token_env} (403: {message}); check that "
                 "the account is active and allowed to use the API, then rerun",
             )
-        return Refused(status, message)
+        return Refused(status, message, path)
 
     def _transport_problem(self, exc: requests.exceptions.RequestException, faults: int) -> str:
         tried = f", {faults + 1} attempts" if faults else ""

@@ -199,15 +199,34 @@ class Deployment(Item):
     environment: str
     sha: str = ""
     ref: str = Field("", description="Branch or tag that was deployed")
-    status: str = Field("", description="Latest status: success, failure, in_progress, ...")
-    finished_at: AwareDatetime | None = None
+    status: str = Field(
+        "",
+        description="How it went: success (it ran successfully, even if a newer deployment "
+        "superseded it since), failure, error, in_progress, ...; empty when not asked",
+    )
+    finished_at: AwareDatetime | None = Field(
+        None, description="When it ran: its success (or final) status, not when superseded"
+    )
 
     @property
     def key(self) -> str:
         return self.id
 
     @property
+    def succeeded(self) -> bool:
+        """Ran successfully: what every deployment figure counts.
+
+        ``inactive`` is kept by records stored before statuses were read in full:
+        GitHub supersedes only deployments that succeeded. Empty: never asked (not a
+        production environment), taken at its word as a deployment that happened.
+        """
+        return self.status in ("", "success", "inactive")
+
+    @property
     def event_at(self) -> datetime:
+        if self.status == "inactive":
+            # Stored with the time it was superseded, often months after it ran.
+            return self.created_at
         return self.finished_at or self.created_at
 
 

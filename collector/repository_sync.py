@@ -21,7 +21,12 @@ from typing import Protocol
 
 from collector.incremental import IncrementalSource, SyncPage, SyncState
 from collector.records import Kind, RepoRef, Repository
-from collector.sources import ForgeSource, RateLimitStop, RepositoryUnavailable
+from collector.sources import (
+    ForgeSource,
+    ListUnavailable,
+    RateLimitStop,
+    RepositoryUnavailable,
+)
 from collector.store import KnownRepository, Store, UpsertCounts
 
 log = logging.getLogger(__name__)
@@ -104,6 +109,8 @@ def collect_repository(
                     items[kind] = items.get(kind, UpsertCounts()) + counts
                     if after_page is not None:
                         after_page(repository, kind)
+        except ListUnavailable as exc:
+            _list_failed(forge.name, store, ref, kind, exc, tally, at=clock())
         except RepositoryUnavailable as exc:
             if exc.gone:
                 store.mark_repositories_gone([(ref, exc.reason)], at=clock())
@@ -125,6 +132,29 @@ def collect_repository(
                 resets_at=exc.resets_at,
             ) from None
     return True
+
+
+def _list_failed(
+    source: str,
+    store: Store,
+    ref: RepoRef,
+    kind: Kind,
+    exc: ListUnavailable,
+    tally: Tally,
+    *,
+    at: datetime,
+) -> None:
+    """One list of a readable repository failed: say which and why; its stored items stay."""
+    if exc.refused:
+        tally.warnings.append(
+            f"source {source}: {exc}; this list is skipped, the rest is collected"
+        )
+        return
+    failures = store.record_failure(source, ref, kind, exc.reason, at=at)
+    in_a_row = f" (failing {failures} runs in a row)" if failures > 1 else ""
+    message = f"source {source}: {exc}; skipped, its stored items are kept{in_a_row}"
+    tally.errors.append(message)
+    log.warning("%s", message)
 
 
 def _writes_nothing(page: SyncPage, state: SyncState) -> bool:

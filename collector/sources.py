@@ -47,6 +47,28 @@ class RepositoryUnavailable(Exception):
         super().__init__(f"{repository}: {reason}")
 
 
+class ListUnavailable(Exception):
+    """One list of one repository could not be read; the repository's other lists go on.
+
+    Only the repository resource itself (``GET /repos/{owner}/{repo}``,
+    ``GET /projects/:id``) may say a repository is gone: a sub-list that answers
+    404 while the repository answers 200 is a failed list (a proxy, an older
+    forge without the endpoint), never a reason to hide the repository's items.
+    ``refused``: the forge refuses this list to the token (403, e.g. merge
+    requests open to members only) while the repository itself is readable: a
+    steady state the owner can only change on the forge, so a warning, not a failure.
+    """
+
+    def __init__(
+        self, repository: str, listing: str, reason: str, *, refused: bool = False
+    ) -> None:
+        self.repository = repository
+        self.listing = listing
+        self.reason = reason
+        self.refused = refused
+        super().__init__(f"{repository}: list {listing}: {reason}")
+
+
 class RateLimitStop(SourceError):
     """The rate-limit budget is spent and the reset is further away than we may wait.
 

@@ -10,10 +10,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from config.base import Model
 from config.rules import ClassifyConfig, OverrideConfig, RuleConfig
@@ -33,6 +43,21 @@ PROJECT_SPEC = r"^(?:[1-9][0-9]*|[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)$"
 ACCOUNT_SPEC = (
     r"^(github|gitlab):(?:[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_.-]+)*/)?[A-Za-z0-9_.-]+$"
 )
+
+
+def _without_user_info(value: str, advice: str) -> str:
+    """Refuse ``scheme://user:secret@host``: what sits there is a credential, never shown.
+
+    A URL is printed, stored and published (source names, "Forge" lines, status.json),
+    so a token pasted into one would leak everywhere. The message never echoes it.
+    """
+    netloc = value.split("://", 1)[1].split("/", 1)[0] if "://" in value else ""
+    if "@" in netloc:
+        raise ValueError(f"holds a user name or credential before '@' (not shown); {advice}")
+    return value
+
+
+FORGE_URL_ADVICE = "remove it and put the token in an environment variable named by token_env"
 
 
 class SiteConfig(Model):
@@ -55,6 +80,7 @@ class SiteConfig(Model):
     @field_validator("base_url")
     @classmethod
     def _http_base_url(cls, value: str) -> str:
+        _without_user_info(value, "a public URL has no credentials: remove them")
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("expected an http(s) URL such as https://dana.dev/evidence/")
         return value if value.endswith("/") else value + "/"
@@ -79,7 +105,14 @@ class StoreConfig(Model):
 
     @field_validator("url")
     @classmethod
-    def _known_backend(cls, value: str) -> str:
+    def _known_backend(cls, value: str, info: ValidationInfo) -> str:
+        # A password is fine in the URL read from url_env, never in the file.
+        from_env = isinstance(info.context, dict) and info.context.get("from_env") is True
+        if urlsplit(value).password and not from_env:
+            raise ValueError(
+                "holds a password (not shown); keep the file free of secrets: export the URL "
+                "in an environment variable and name it in url_env"
+            )
         if not value.startswith(("sqlite:///", "postgresql+psycopg://", "postgresql://")):
             raise ValueError(
                 "expected sqlite:///path/to/ledger.db or postgresql+psycopg://user@host/db"
@@ -122,7 +155,7 @@ class GitHubSource(Model):
     repos: tuple[Annotated[str, Field(pattern=REPO_PATH)], ...] = Field(
         (), description="Single repositories as owner/name."
     )
-    include_private: bool = Field(
+    include_private: StrictBool = Field(
         False,
         description="Collect private and internal repositories. Their items are "
         "rendered redacted (category, date, system, size only).",
@@ -133,12 +166,13 @@ class GitHubSource(Model):
         "'redacted' (category, date, system, size) or 'full' (title, body, links and "
         "repository name, as for public work). Only with include_private.",
     )
-    include_forks: bool = Field(False, description="Collect repositories that are forks.")
-    include_archived: bool = Field(True, description="Collect archived repositories.")
+    include_forks: StrictBool = Field(False, description="Collect repositories that are forks.")
+    include_archived: StrictBool = Field(True, description="Collect archived repositories.")
 
     @field_validator("api_url")
     @classmethod
     def _http_api_url(cls, value: str) -> str:
+        _without_user_info(value, FORGE_URL_ADVICE)
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("expected an http(s) URL such as https://api.github.com")
         return value.rstrip("/")
@@ -193,12 +227,12 @@ class GitLabSource(Model):
     projects: tuple[
         Annotated[str, BeforeValidator(_project_id_as_text), Field(pattern=PROJECT_SPEC)], ...
     ] = Field((), description="Single projects by full path (group/name) or numeric id.")
-    include_internal: bool = Field(
+    include_internal: StrictBool = Field(
         False,
         description="Collect internal projects (visible to every signed-in user of the "
         "instance). Their items are rendered redacted.",
     )
-    include_private: bool = Field(
+    include_private: StrictBool = Field(
         False,
         description="Collect private projects. Their items are rendered redacted "
         "(category, date, system, size only).",
@@ -209,32 +243,33 @@ class GitLabSource(Model):
         "'redacted' (category, date, system, size) or 'full' (as for public work). Only "
         "with include_private or include_internal.",
     )
-    include_forks: bool = Field(False, description="Collect projects that are forks.")
-    include_archived: bool = Field(True, description="Collect archived projects.")
+    include_forks: StrictBool = Field(False, description="Collect projects that are forks.")
+    include_archived: StrictBool = Field(True, description="Collect archived projects.")
     ca_bundle: Path | None = Field(
         None,
         description="PEM file of the certificate authorities that sign the instance's TLS "
         "certificate (relative to the config file), for an internal CA.",
     )
-    verify_tls: bool = Field(
+    verify_tls: StrictBool = Field(
         True,
         description="Check the instance's TLS certificate. Turn off only for a test instance; "
         "prefer ca_bundle.",
     )
-    timeout: float | None = Field(
+    timeout: StrictFloat | None = Field(
         None,
         description="Seconds to wait for each answer from this instance before retrying it; "
         "unset, [collect] timeout applies. A slow self-managed instance may need more.",
         gt=0,
         le=600,
     )
-    page_size: int = Field(
+    page_size: StrictInt = Field(
         100, description="Items asked for per page (GitLab allows at most 100).", ge=1, le=100
     )
 
     @field_validator("url")
     @classmethod
     def _instance_url(cls, value: str) -> str:
+        _without_user_info(value, FORGE_URL_ADVICE)
         if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
             raise ValueError("expected an http(s) URL such as https://gitlab.example.com")
         value = value.rstrip("/")
@@ -307,7 +342,7 @@ class TagsConfig(Model):
 class SurfaceConfig(Model):
     """Which items appear individually on the pages besides the ones you tagged."""
 
-    releases: bool = Field(True, description="Surface releases of public repositories.")
+    releases: StrictBool = Field(True, description="Surface releases of public repositories.")
     deployments: Literal["production", "all", "none"] = Field(
         "production",
         description="Surface successful deployments of public repositories: to production "
@@ -317,7 +352,7 @@ class SurfaceConfig(Model):
         "resolved",
         description="Surface incidents of public repositories: resolved ones, all, or none.",
     )
-    decisions: bool = Field(
+    decisions: StrictBool = Field(
         True, description="Surface architecture decision records of public repositories."
     )
 
@@ -356,7 +391,7 @@ class ThemeConfig(Model):
 class CollectConfig(Model):
     """How collection treats the forges' rate limits and faults."""
 
-    rate_limit_reserve: int = Field(
+    rate_limit_reserve: StrictInt = Field(
         100,
         description="Requests of the forge's rate-limit window (GitHub: an hour; gitlab.com: a "
         "minute) left untouched, for your other tools. When only this many remain, "
@@ -364,21 +399,21 @@ class CollectConfig(Model):
         "next run resumes where it stopped.",
         ge=0,
     )
-    max_rate_limit_wait: int = Field(
+    max_rate_limit_wait: StrictInt = Field(
         900,
         description="Longest wait in seconds for a rate limit to reset (or for a Retry-After); "
         "a longer one stops the source cleanly instead, and the run exits partial (3).",
         ge=0,
         le=3600,
     )
-    retries: int = Field(
+    retries: StrictInt = Field(
         3,
         description="Retries of a request that failed transiently (5xx answer, timeout, "
         "dropped connection, truncated answer), with exponential backoff and jitter.",
         ge=0,
         le=10,
     )
-    timeout: int = Field(
+    timeout: StrictInt = Field(
         30, description="Seconds to wait for each answer before retrying it.", ge=1, le=600
     )
 

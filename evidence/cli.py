@@ -25,6 +25,7 @@ from collector.shard import WHOLE, Shard
 from collector.store import Store
 from collector.sync import ProgressCallback
 from config.loader import LoadedConfig, load_config
+from config.secrets import redact, register_present_tokens
 from evidence import __version__, logs, pipeline, run_status, runs
 from evidence.cli_frame import (
     DEBUG_HELP,
@@ -116,7 +117,9 @@ wait_option = click.option(
 
 
 def _loaded(ctx: click.Context) -> LoadedConfig:
-    return load_config(settings(ctx)["config_path"])
+    loaded = load_config(settings(ctx)["config_path"])
+    register_present_tokens(loaded.config.sources)  # every command's output is redacted
+    return loaded
 
 
 @cli.command()
@@ -259,7 +262,7 @@ def status(ctx: click.Context, limit: int, as_json: bool) -> None:
     if as_json:
         document = run_status.document(overview, generated_at=datetime.now(UTC), public=False)
         document["next_scheduled_build"] = upcoming.isoformat() if upcoming else None
-        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        click.echo(redact(json.dumps(document, indent=2, sort_keys=True)))
         return
     run_status.print_overview(Console(), overview)
     when = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never"

@@ -160,4 +160,4 @@ def problem(ctx: click.Context, level: str, line: str) -> None:
     if settings(ctx).get("log_format") == "json":
         log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", line)
     else:
-        click.echo(f"{level}: {line}", err=True)
+        click.echo(f"{level}: {redact(line)}", err=True)

@@ -20,7 +20,7 @@ from collector.store import Store
 from collector.sync import ProgressCallback, SourceReport, collect_source
 from config.loader import LoadedConfig
 from config.models import EvidenceConfig
-from config.secrets import read_tokens
+from config.secrets import read_tokens, redact
 from evidence import run_status
 from evidence.errors import ExitCode
 from evidence.logs import log_context
@@ -155,7 +155,8 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
 
 
 def _json_bytes(document: object) -> bytes:
-    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    # Published: a token a forge echoed into a stored error must not reach the site.
+    return (redact(json.dumps(document, indent=2, sort_keys=True)) + "\n").encode("utf-8")
 
 
 def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:

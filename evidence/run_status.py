@@ -18,6 +18,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from collector.store import CursorInfo, RunRecord, Store
+from config.secrets import redact
 
 STATUS_FILE = "status.json"
 SCHEMA_VERSION = 1
@@ -151,9 +152,9 @@ def print_overview(console: Console, overview: Overview) -> None:
 def _problems(console: Console, overview: Overview) -> None:
     for entry in overview.latest:
         for line in entry.errors:
-            console.print(f"error: {line}", markup=False, highlight=False)
+            console.print(f"error: {redact(line)}", markup=False, highlight=False)
         for line in entry.warnings:
-            console.print(f"warning: {line}", markup=False, highlight=False)
+            console.print(f"warning: {redact(line)}", markup=False, highlight=False)
     if overview.resuming:
         console.print(
             f"{len(overview.resuming)} lists were stopped part-way; the next run resumes them."
@@ -161,7 +162,7 @@ def _problems(console: Console, overview: Overview) -> None:
     for info in overview.failing:
         console.print(
             f"failing: {info.repo} {info.kind.value}: {info.cursor.failures} runs in a row "
-            f"({info.cursor.last_error})",
+            f"({redact(info.cursor.last_error or '')})",
             markup=False,
             highlight=False,
         )

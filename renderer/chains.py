@@ -33,7 +33,10 @@ RELEASES_AS_DEPLOYMENTS = (
     "Deployments are the published releases (not drafts or pre-releases) in the ledger; "
     "they stand in for deployments until deployment records are collected."
 )
-DEPLOYMENT_RECORDS = "Deployments are the successful deployments in the ledger."
+DEPLOYMENT_RECORDS = (
+    "Deployments are the successful deployments in the ledger, superseded ones included "
+    "(GitHub marks a deployment inactive once a newer one succeeds), each dated by when it ran."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +106,6 @@ def _oldest_first(events: Iterable[Event]) -> tuple[Event, ...]:
     return tuple(sorted(events, key=lambda e: e.at))
 
 
-def _successful(deployment: Deployment) -> bool:
-    return deployment.status in {"", "success"}
-
-
 class _Pages:
     """Surfaced entries by item: a step of a chain is shown only when it has a page."""
 
@@ -126,7 +125,7 @@ def _change(
     release_entry = pages.of(link.release)
     if release_entry is not None:
         steps.append(ChainStep("Released", release_entry))
-    deployments = sorted((d for d in link.deployments if _successful(d)), key=lambda d: d.event_at)
+    deployments = sorted((d for d in link.deployments if d.succeeded), key=lambda d: d.event_at)
     steps.extend(
         ChainStep("Deployed", found) for d in deployments if (found := pages.of(d)) is not None
     )
@@ -167,7 +166,7 @@ def build_timeline(
         repo = item.repo
         if isinstance(item, Release) and not item.draft and not item.prerelease:
             releases.append(Event(entry, utc(item.event_at), repo, "Released"))
-        elif isinstance(item, Deployment) and _successful(item):
+        elif isinstance(item, Deployment) and item.succeeded:
             deployments.append(Event(entry, utc(item.event_at), repo, "Deployed"))
         elif isinstance(item, Incident):
             closed = utc(item.closed_at) if item.closed_at else None

@@ -37,6 +37,7 @@ from collector.store.migrate import current_revision, upgrade_to_head
 from collector.store.recall import GoneItem
 from collector.store.sync_state import CursorInfo, PageOutcome
 from collector.store.upsert import UpsertCounts, upsert_rows
+from config.secrets import redact, redact_all
 from evidence.errors import StoreError
 
 __all__ = [
@@ -244,7 +245,7 @@ class Store:
         """Note that reading this list failed again; returns the failures in a row."""
         _require_aware(at)
         with self._transaction("recording a failure", write=True) as connection:
-            return sync_state.record_failure(connection, source, ref, kind, error, at=at)
+            return sync_state.record_failure(connection, source, ref, kind, redact(error), at=at)
 
     def stored_items(self, ref: RepoRef, kind: Kind, keys: Collection[str]) -> dict[str, Item]:
         """Stored items of one repository and kind, by key: what a forge may reuse unfetched."""
@@ -358,7 +359,7 @@ class Store:
         statement = (
             update(schema.runs)
             .where(schema.runs.c.id == run_id)
-            .values(finished_at=finished_at, status=status, summary=summary)
+            .values(finished_at=finished_at, status=status, summary=redact_all(summary))
         )
         with self._transaction("recording the run result", write=True) as connection:
             if connection.execute(statement).rowcount != 1:

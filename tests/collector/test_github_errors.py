@@ -14,7 +14,7 @@ import pytest
 from collector.github import GitHubForge
 from collector.limits import Limits
 from collector.records import Kind
-from collector.sources import RateLimitStop, RepositoryUnavailable
+from collector.sources import ListUnavailable, RateLimitStop, RepositoryUnavailable
 from config.models import GitHubSource
 from evidence.errors import ExitCode, SourceError
 from tests.collector.conftest import GITHUB_TOKEN, MakeForge
@@ -167,21 +167,22 @@ def test_an_app_token_that_cannot_read_user_still_lists_public_repositories(
 
 
 @pytest.mark.parametrize(
-    ("kind", "status", "reason"),
+    ("kind", "status", "reason", "refused"),
     [
-        (Kind.MERGE_REQUEST, 404, "not found (404)"),
-        (Kind.COMMIT, 451, "unavailable for legal reasons (451)"),
-        (Kind.RELEASE, 403, "access refused (403): Repository access blocked by policy"),
-        (Kind.TAG, 409, "conflict (409)"),
+        (Kind.MERGE_REQUEST, 404, "answered 404 (Not Found) although the repository", False),
+        (Kind.COMMIT, 451, "answered 451 (Repository access blocked) although the", False),
+        (Kind.RELEASE, 403, "access refused (403: Repository access blocked by policy)", True),
+        (Kind.TAG, 409, "answered 409 (Conflict) although the repository itself", False),
     ],
 )
-def test_an_unreadable_repository_raises_repository_unavailable(
+def test_an_unreadable_list_of_a_readable_repository_fails_only_that_list(
     github_world: GitHubWorld,
     fake_github: FakeGitHub,
     make_forge: MakeForge,
     kind: Kind,
     status: int,
     reason: str,
+    refused: bool,
 ) -> None:
     repo = github_world.add_repo("dana-dev/ledger")
     repo.add_commit("first")
@@ -196,11 +197,44 @@ def test_an_unreadable_repository_raises_repository_unavailable(
     message = "Repository access blocked by policy" if status == 403 else None
     fake_github.fail(f"/repos/dana-dev/ledger/{endpoint}", status, message)
 
-    with pytest.raises(RepositoryUnavailable) as raised:
+    with pytest.raises(ListUnavailable) as raised:
         list(forge.items(repository, kind))
 
     assert raised.value.repository == "dana-dev/ledger"
+    assert raised.value.listing == f"/repos/dana-dev/ledger/{endpoint}"
     assert raised.value.reason.startswith(reason)
+    assert raised.value.refused is refused
+    # Only the repository resource itself may say "gone": asked once, after the failure.
+    assert fake_github.paths()[-1] == "/repos/dana-dev/ledger"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "gone"),
+    [
+        (404, "not found (404)", True),
+        (451, "unavailable for legal reasons (451)", True),
+        (403, "access refused (403)", False),
+    ],
+)
+def test_the_repository_resource_itself_decides_gone(
+    github_world: GitHubWorld,
+    fake_github: FakeGitHub,
+    make_forge: MakeForge,
+    status: int,
+    reason: str,
+    gone: bool,
+) -> None:
+    github_world.add_repo("dana-dev/ledger").add_commit("first")
+    forge = make_forge(users=["dana-dev"])
+    (repository,) = forge.repositories()
+    fake_github.fail("/repos/dana-dev/ledger/pulls", status)
+    fake_github.fail("/repos/dana-dev/ledger", status)
+
+    with pytest.raises(RepositoryUnavailable) as raised:
+        list(forge.items(repository, Kind.MERGE_REQUEST))
+
+    assert raised.value.reason.startswith(reason)
+    assert raised.value.gone is gone
 
 
 # -- rate limits -----------------------------------------------------------------------------

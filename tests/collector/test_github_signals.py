@@ -332,7 +332,7 @@ def test_a_pending_deployment_gets_its_final_status_though_the_list_answers_304(
     second = run()
 
     status_url = f"/repos/dana-dev/ledger/deployments/{pending.id}/statuses"
-    assert asked(second) == [(*listing, 304), (status_url, {"per_page": "1"}, 200)]
+    assert asked(second) == [(*listing, 304), (status_url, {"per_page": "100"}, 200)]
     assert second.report.rate_cost == 2  # the repository listing and the one status
     assert status_of(pending) == ("success", done.created_at)
     # Created before the window: taken as abandoned, never asked again.

@@ -15,7 +15,7 @@ import pytest
 from collector.gitlab import GitLabForge
 from collector.limits import Limits
 from collector.records import Kind
-from collector.sources import RateLimitStop, RepositoryUnavailable
+from collector.sources import ListUnavailable, RateLimitStop, RepositoryUnavailable
 from config.models import GitLabSource
 from evidence.errors import ExitCode, SourceError
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
@@ -182,13 +182,13 @@ def test_a_private_group_of_someone_else_is_not_found(
 @pytest.mark.parametrize(
     ("kind", "endpoint", "status", "reason"),
     [
-        (Kind.MERGE_REQUEST, "merge_requests", 404, "not found (404)"),
-        (Kind.COMMIT, "repository/commits", 403, "access refused (403): 403 Forbidden"),
-        (Kind.RELEASE, "releases", 404, "not found (404)"),
-        (Kind.TAG, "repository/tags", 403, "access refused (403)"),
+        (Kind.MERGE_REQUEST, "merge_requests", 404, "not found (404: 404 Not Found) although"),
+        (Kind.COMMIT, "repository/commits", 403, "access refused (403: 403 Forbidden)"),
+        (Kind.RELEASE, "releases", 404, "not found (404: 404 Not Found) although the project"),
+        (Kind.TAG, "repository/tags", 403, "access refused (403: 403 Forbidden) although"),
     ],
 )
-def test_an_unreadable_project_raises_repository_unavailable(
+def test_an_unreadable_list_of_a_readable_project_fails_only_that_list(
     gitlab_world: GitLabWorld,
     fake_gitlab: FakeGitLab,
     make_gitlab: MakeGitLabForge,
@@ -203,12 +203,37 @@ def test_an_unreadable_project_raises_repository_unavailable(
     (repository,) = forge.repositories()
     fake_gitlab.fail(f"/projects/{project.id}/{endpoint}", status)
 
-    with pytest.raises(RepositoryUnavailable) as raised:
+    with pytest.raises(ListUnavailable) as raised:
         list(forge.items(repository, kind))
 
     assert raised.value.repository == "dana/ledger"
+    assert raised.value.listing == f"/projects/{project.id}/{endpoint}"
     assert raised.value.reason.startswith(reason)
-    assert raised.value.gone is (status == 404)
+    assert raised.value.refused is (status == 403)
+    # Only the project resource itself may say "gone": asked once, after the failure.
+    assert fake_gitlab.requests[-1].path == f"/projects/{project.id}"
+
+
+@pytest.mark.parametrize(("status", "gone"), [(404, True), (403, False)])
+def test_the_project_resource_itself_decides_gone(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    status: int,
+    gone: bool,
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    project.add_commit("first")
+    forge = make_gitlab(users=["dana"])
+    (repository,) = forge.repositories()
+    fake_gitlab.fail(f"/projects/{project.id}/releases", status)
+    fake_gitlab.fail(f"/projects/{project.id}", status)
+
+    with pytest.raises(RepositoryUnavailable) as raised:
+        list(forge.items(repository, Kind.RELEASE))
+
+    assert raised.value.gone is gone
+    assert raised.value.reason.startswith("not found (404)" if gone else "access refused (403)")
 
 
 # -- rate limits -----------------------------------------------------------------------------
