@@ -154,7 +154,7 @@ def _list_failed(
     in_a_row = f" (failing {failures} runs in a row)" if failures > 1 else ""
     message = f"source {source}: {exc}; skipped, its stored items are kept{in_a_row}"
     tally.errors.append(message)
-    log.warning("%s", message)
+    log.warning("%s", message, extra={"in_report": True})  # printed once, from the report
 
 
 def _writes_nothing(page: SyncPage, state: SyncState) -> bool:

@@ -140,14 +140,17 @@ def test_a_failing_repository_is_reported_once(
     tmp_path: Path, work: FakeGitHub, home: FakeGitHub, database_url: str
 ) -> None:
     config = write_config(tmp_path, work, home, database_url)
-    home.fail("/repos/dana-dev/project-1/pulls", 502)
+    home.fail("/repos/dana-dev/project-1/pulls", 502)  # the repository fails
+    home.fail("/repos/dana-dev/project-0/releases", 404)  # one list of a readable one fails
 
     code, _, errors = invoke(config, "build")
 
     assert code == ExitCode.PARTIAL
     ours = [line for line in errors.splitlines() if " werkzeug: " not in line]  # the fake's
-    [line] = [line for line in ours if "dana-dev/project-1" in line]
-    assert line.startswith("error: source home: ") and "skipped, its stored items are kept" in line
+    for repository in ("dana-dev/project-1", "dana-dev/project-0"):
+        [line] = [line for line in ours if repository in line]
+        assert line.startswith(f"error: source home: {repository}")
+        assert line.endswith("skipped, its stored items are kept")
 
 
 def test_a_night_without_changes_costs_the_listings_and_status_says_so(
