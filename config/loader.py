@@ -30,8 +30,8 @@ from config.models import (
     GitLabSource,
     StoreConfig,
 )
-from config.secrets import register_secret
-from evidence.errors import ConfigError
+from core.errors import ConfigError
+from core.redaction import register_secret
 
 # Regexes are for the machine; owners read these instead.
 PATTERN_HINTS = {

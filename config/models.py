@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -130,16 +130,62 @@ class OutputConfig(Model):
     )
 
 
-class GitHubSource(Model):
-    """A GitHub (or GitHub Enterprise Server) account set to collect from."""
+class SourceSettings(Model):
+    """What every ``[[sources]]`` table has, whichever forge it reads.
 
-    forge: Literal["github"] = Field(description="Which forge this source reads.")
+    A forge's settings model extends this one (``GitHubSource``, ``GitLabSource``)
+    and joins the ``Source`` union; ``collector.forges.registry`` names the
+    package that reads it.
+    """
+
+    label: ClassVar[str]  # the forge's name as visitors read it ("GitHub")
+    default_host: ClassVar[str]  # where its public instance lives ("github.com")
+
+    forge: str = Field(description="Which forge this source reads.")
     name: str = Field(
         "",
         description="Short unique name of this source, used in logs and the store "
-        "(default: the forge's host).",
+        "(default: the forge's host, with its path prefix if any).",
         pattern=r"^$|^[a-z0-9][a-z0-9_.-]*$",
     )
+    include_private: StrictBool = Field(
+        False,
+        description="Collect private repositories (GitHub: internal ones too). Their items "
+        "are rendered redacted (category, date, system, size only).",
+    )
+    show_private: Literal["redacted", "full"] = Field(
+        "redacted",
+        description="How items of this source's private and internal repositories appear: "
+        "'redacted' (category, date, system, size) or 'full' (title, body, links and "
+        "repository name, as for public work). Only with include_private (or, on GitLab, "
+        "include_internal).",
+    )
+    include_forks: StrictBool = Field(False, description="Collect repositories that are forks.")
+    include_archived: StrictBool = Field(True, description="Collect archived repositories.")
+
+    @classmethod
+    def tag(cls) -> str:
+        """The ``forge = "..."`` value that selects this model."""
+        (value,) = get_args(cls.model_fields["forge"].annotation)
+        return str(value)
+
+    @property
+    def host(self) -> str:
+        """Where the repositories live: a host, with a path prefix for some instances."""
+        raise NotImplementedError
+
+    @property
+    def source_name(self) -> str:
+        return self.name or self.host
+
+
+class GitHubSource(SourceSettings):
+    """A GitHub (or GitHub Enterprise Server) account set to collect from."""
+
+    label: ClassVar[str] = "GitHub"
+    default_host: ClassVar[str] = "github.com"
+
+    forge: Literal["github"] = Field(description="Which forge this source reads.")
     api_url: str = Field(
         "https://api.github.com",
         description="REST API base URL. GitHub Enterprise Server: https://HOST/api/v3.",
@@ -155,19 +201,6 @@ class GitHubSource(Model):
     repos: tuple[Annotated[str, Field(pattern=REPO_PATH)], ...] = Field(
         (), description="Single repositories as owner/name."
     )
-    include_private: StrictBool = Field(
-        False,
-        description="Collect private and internal repositories. Their items are "
-        "rendered redacted (category, date, system, size only).",
-    )
-    show_private: Literal["redacted", "full"] = Field(
-        "redacted",
-        description="How items of this source's private and internal repositories appear: "
-        "'redacted' (category, date, system, size) or 'full' (title, body, links and "
-        "repository name, as for public work). Only with include_private.",
-    )
-    include_forks: StrictBool = Field(False, description="Collect repositories that are forks.")
-    include_archived: StrictBool = Field(True, description="Collect archived repositories.")
 
     @field_validator("api_url")
     @classmethod
@@ -189,26 +222,19 @@ class GitHubSource(Model):
         netloc = self.api_url.split("://", 1)[1].split("/", 1)[0]
         return "github.com" if netloc == "api.github.com" else netloc
 
-    @property
-    def source_name(self) -> str:
-        return self.name or self.host
-
 
 def _project_id_as_text(value: object) -> object:
     # TOML lets the owner write a numeric project id bare: projects = [4242].
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-class GitLabSource(Model):
+class GitLabSource(SourceSettings):
     """A GitLab instance (gitlab.com or self-managed) to collect from."""
 
+    label: ClassVar[str] = "GitLab"
+    default_host: ClassVar[str] = "gitlab.com"
+
     forge: Literal["gitlab"] = Field(description="Which forge this source reads.")
-    name: str = Field(
-        "",
-        description="Short unique name of this source, used in logs and the store "
-        "(default: the instance's host and path prefix).",
-        pattern=r"^$|^[a-z0-9][a-z0-9_.-]*$",
-    )
     url: str = Field(
         "https://gitlab.com",
         description="The instance's web address, not its API: https://gitlab.com, or e.g. "
@@ -232,19 +258,6 @@ class GitLabSource(Model):
         description="Collect internal projects (visible to every signed-in user of the "
         "instance). Their items are rendered redacted.",
     )
-    include_private: StrictBool = Field(
-        False,
-        description="Collect private projects. Their items are rendered redacted "
-        "(category, date, system, size only).",
-    )
-    show_private: Literal["redacted", "full"] = Field(
-        "redacted",
-        description="How items of this source's private and internal projects appear: "
-        "'redacted' (category, date, system, size) or 'full' (as for public work). Only "
-        "with include_private or include_internal.",
-    )
-    include_forks: StrictBool = Field(False, description="Collect projects that are forks.")
-    include_archived: StrictBool = Field(True, description="Collect archived projects.")
     ca_bundle: Path | None = Field(
         None,
         description="PEM file of the certificate authorities that sign the instance's TLS "
@@ -294,12 +307,14 @@ class GitLabSource(Model):
     def api_url(self) -> str:
         return self.url + "/api/v4"
 
-    @property
-    def source_name(self) -> str:
-        return self.name or self.host
-
 
 Source = Annotated[GitHubSource | GitLabSource, Field(discriminator="forge")]
+SOURCE_MODELS: tuple[type[SourceSettings], ...] = get_args(get_args(Source)[0])
+
+
+def forge_label(forge: str) -> str:
+    """A forge's name as visitors read it ("github" -> "GitHub")."""
+    return next((model.label for model in SOURCE_MODELS if model.tag() == forge), forge)
 
 
 class IdentityConfig(Model):
@@ -319,7 +334,7 @@ class IdentityConfig(Model):
 
     @property
     def _parsed(self) -> frozenset[tuple[str, str, str]]:
-        default_hosts = {"github": "github.com", "gitlab": "gitlab.com"}
+        default_hosts = {model.tag(): model.default_host for model in SOURCE_MODELS}
         parsed = set()
         for account in self.accounts:
             forge, _, rest = account.partition(":")
@@ -415,6 +430,15 @@ class CollectConfig(Model):
     )
     timeout: StrictInt = Field(
         30, description="Seconds to wait for each answer before retrying it.", ge=1, le=600
+    )
+    deletion_check_nights: StrictInt = Field(
+        7,
+        description="GitLab: each project's merge requests and incidents are checked for "
+        "deletions once every this many nights (a share of the projects each night; one "
+        "request per list while nothing was deleted). A deleted item is flagged gone "
+        "within that many nightly builds. 0 turns the check off.",
+        ge=0,
+        le=90,
     )
 
 

@@ -2,8 +2,8 @@
 
 Rules are validated here — an invalid regular expression or glob is a config
 error pointing at the rule's position (``rules[2].title``) — and compiled by
-``collector.rules``. The product's default rule set lives in
-``collector/default_rules.toml`` and is written in this same shape.
+``collector.classify.rules``. The product's default rule set lives in
+``collector/classify/default_rules.toml`` and is written in this same shape.
 """
 
 from __future__ import annotations

@@ -21,12 +21,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from collector.shard import WHOLE, Shard
 from collector.store import Store
 from collector.sync import ProgressCallback
+from collector.sync.shard import WHOLE, Shard
 from config.loader import LoadedConfig, load_config
-from config.secrets import redact, register_present_tokens
-from evidence import __version__, logs, pipeline, run_status, runs
+from config.secrets import register_present_tokens
+from core import logs
+from core.errors import ConfigError
+from core.redaction import redact
+from evidence import __version__, pipeline, run_status, runs
 from evidence.cli_frame import (
     DEBUG_HELP,
     LOG_FORMAT_HELP,
@@ -38,7 +41,6 @@ from evidence.cli_frame import (
     problem,
     settings,
 )
-from evidence.errors import ConfigError
 from evidence.explain import explain as explain_item
 from evidence.schedule import ScheduleService, cron_trigger, next_fire_time
 from evidence.serve import make_server

@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from config.secrets import redact
-from evidence import logs
-from evidence.errors import EvidenceError, ExitCode
+from core import logs
+from core.errors import EvidenceError, ExitCode
+from core.redaction import redact
 
 log = logging.getLogger("evidence.cli")
 

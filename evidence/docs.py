@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from collector.rules import default_rule_configs
+from collector.classify.rules import default_rule_configs
 from config.models import EvidenceConfig
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

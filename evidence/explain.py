@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from collector.classify import ClassifiedItem, Policy, classify_snapshot
-from collector.records import Item
-from collector.snapshot import Snapshot
+from collector.model.records import Item
+from collector.model.snapshot import Snapshot
 from collector.store import GoneItem, Store
 from config.loader import LoadedConfig
-from evidence.errors import EvidenceError, ExitCode
+from core.errors import EvidenceError, ExitCode
 
 
 class ItemNotFound(EvidenceError):

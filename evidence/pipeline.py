@@ -13,17 +13,18 @@ from pathlib import Path
 from collector.classify import Policy, classify_snapshot
 from collector.demo import load_sample
 from collector.forges import open_forge
-from collector.records import Repository
-from collector.shard import WHOLE, Shard
-from collector.signals import SignalSettings
+from collector.forges.base.signals import SignalSettings
+from collector.model.records import Repository
 from collector.store import Store
 from collector.sync import ProgressCallback, SourceReport, collect_source
+from collector.sync.shard import WHOLE, Shard
 from config.loader import LoadedConfig
 from config.models import EvidenceConfig
-from config.secrets import read_tokens, redact
+from config.secrets import read_tokens
+from core.errors import ExitCode
+from core.logs import log_context
+from core.redaction import redact
 from evidence import run_status
-from evidence.errors import ExitCode
-from evidence.logs import log_context
 from renderer import RenderReport, Theme, render_site
 
 log = logging.getLogger(__name__)

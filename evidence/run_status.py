@@ -18,7 +18,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from collector.store import CursorInfo, RunRecord, Store
-from config.secrets import redact
+from core.redaction import redact
 
 STATUS_FILE = "status.json"
 SCHEMA_VERSION = 1

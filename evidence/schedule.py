@@ -37,8 +37,9 @@ from apscheduler.triggers.cron import CronTrigger
 from collector.store import RunRecord, Store
 from config.loader import LoadedConfig, load_config
 from config.models import ScheduleConfig
-from evidence import logs, runs
-from evidence.errors import EvidenceError, ExitCode, StopRequested, StoreBusy
+from core import logs
+from core.errors import EvidenceError, ExitCode, StopRequested, StoreBusy
+from evidence import runs
 from evidence.pipeline import Clock, utc_now
 from evidence.stopping import StopFlag
 

@@ -1,7 +1,7 @@
 """Changes followed through production: merge request → release → deployment → incident.
 
 Which release shipped a change, and which deployments and incidents followed, is
-decided by ``collector.trail`` over every stored item; this module keeps the
+decided by ``collector.classify.trail`` over every stored item; this module keeps the
 steps that have a page (surfaced evidence), so every step of a chain and every
 item behind a figure is one click away. Until deployment records are collected,
 published releases stand in for deployments; the pages say so
@@ -16,9 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from collector.classify import ClassifiedItem
-from collector.records import Commit, Deployment, Incident, Item, MergeRequest, Release, RepoRef
-from collector.trail import Chain as TrailChain
-from collector.trail import link_trail
+from collector.classify.trail import Chain as TrailChain
+from collector.classify.trail import link_trail
+from collector.model.records import (
+    Commit,
+    Deployment,
+    Incident,
+    Item,
+    MergeRequest,
+    Release,
+    RepoRef,
+)
 from renderer.entries import stable_key, utc
 from renderer.model import Chain, ChainStep, EvidenceEntry
 
@@ -51,7 +59,7 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class MergedChange:
-    """A surfaced merged merge request, and what shipped it (from ``collector.trail``)."""
+    """A surfaced merged merge request, and what shipped it (from ``collector.classify.trail``)."""
 
     entry: EvidenceEntry
     repo: RepoRef
@@ -155,7 +163,7 @@ def build_timeline(
     pairs: Sequence[Pair], classified: Sequence[ClassifiedItem], *, incident_records: bool
 ) -> Timeline:
     """The surfaced history, with changes linked to releases, deployments and incidents by
-    ``collector.trail`` over every stored item an override did not hide."""
+    ``collector.classify.trail`` over every stored item an override did not hide."""
     pages = _Pages(pairs)
     releases: list[Event] = []
     deployments: list[Event] = []

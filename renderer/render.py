@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from jinja2 import Environment, TemplateError
 
 from collector.classify import ClassifiedItem
-from collector.snapshot import Snapshot
+from collector.model.snapshot import Snapshot
 from config.models import EvidenceConfig
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer.feeds import feed_files
 from renderer.machine import machine_files
 from renderer.model import SiteModel

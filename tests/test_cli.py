@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import renderer.render
 from config.loader import load_config
-from config.secrets import register_secret
+from core.errors import ExitCode
+from core.redaction import register_secret
 from evidence.cli import cli
-from evidence.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
 

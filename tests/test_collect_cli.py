@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from collector.signals import SignalSettings
+from collector.forges.base.signals import SignalSettings
 from collector.store import Store
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_expected import assert_store_matches
 from tests.fakes.github_world import GitHubWorld

@@ -9,11 +9,11 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from sqlalchemy import create_engine, update
 
-from collector.records import MergeRequest, RepoRef, Repository
+from collector.model.records import MergeRequest, RepoRef, Repository
 from collector.store import Store, schema
 from collector.store.sync_state import DELETED
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 
 REF = RepoRef(forge="github", host="github.com", path="dana-dev/ledger")
 URL = "https://github.com/dana-dev/ledger/pull/12"

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import MetaData, create_engine, select
 
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
 from tests.fakes.gitlab_api import FakeGitLab

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from collector.records import Deployment, Item, Kind, RepoRef
+from collector.model.records import Deployment, Item, Kind, RepoRef
 from collector.store import codec, schema
 from collector.store.upsert import CHUNK_SIZE
 
@@ -45,6 +45,13 @@ def stored_items(
             item = codec.item_from_json(row.record)
             found[item.key] = item
     return found
+
+
+def current_keys(connection: Connection, ref: RepoRef, kind: Kind) -> frozenset[str]:
+    """The keys of one repository's stored items of a kind, gone ones left out."""
+    rows = schema.items
+    query = select(rows.c.key).where(_of(ref, kind), rows.c.gone_at.is_(None))
+    return frozenset(str(key) for key in connection.execute(query).scalars())
 
 
 def newest_update(connection: Connection, ref: RepoRef, kind: Kind) -> datetime | None:

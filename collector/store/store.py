@@ -22,9 +22,9 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from collector.incremental import SyncPage, SyncState
-from collector.records import Deployment, Item, Kind, RepoRef, Repository
-from collector.snapshot import Snapshot, StoredItem
+from collector.model.incremental import SyncPage, SyncState
+from collector.model.records import Deployment, Item, Kind, RepoRef, Repository
+from collector.model.snapshot import Snapshot, StoredItem
 from collector.store import codec, recall, schema, sync_state
 from collector.store.connection import (
     WRITE_OPTION,
@@ -37,8 +37,8 @@ from collector.store.migrate import current_revision, upgrade_to_head
 from collector.store.recall import GoneItem
 from collector.store.sync_state import CursorInfo, PageOutcome
 from collector.store.upsert import UpsertCounts, upsert_rows
-from config.secrets import redact, redact_all
-from evidence.errors import StoreError
+from core.errors import StoreError
+from core.redaction import redact, redact_all
 
 __all__ = [
     "RUN_STATUSES",
@@ -253,6 +253,11 @@ class Store:
             return {}
         with self._transaction("reading stored items") as connection:
             return recall.stored_items(connection, ref, kind, keys)
+
+    def current_keys(self, ref: RepoRef, kind: Kind) -> frozenset[str]:
+        """Keys of the stored items of one repository and kind not flagged gone."""
+        with self._transaction("reading stored items") as connection:
+            return recall.current_keys(connection, ref, kind)
 
     def newest_update(self, ref: RepoRef, kind: Kind) -> datetime | None:
         """The latest ``updated_at`` stored for one repository and kind: where to read on from."""

@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
-from collector import github_signals
-from collector.categories import Category
 from collector.classify import Policy, classify
-from collector.github import GitHubForge
-from collector.limits import Limits
-from collector.records import (
+from collector.classify.trail import link_trail
+from collector.forges.base.limits import Limits
+from collector.forges.base.signals import SignalSettings
+from collector.forges.github import signals as github_signals
+from collector.forges.github.forge import GitHubForge
+from collector.model.categories import Category
+from collector.model.records import (
     Decision,
     Deployment,
     Incident,
@@ -29,10 +31,8 @@ from collector.records import (
     MergeRequest,
     Pipeline,
 )
-from collector.signals import SignalSettings
 from collector.store import Store
 from collector.sync import SourceReport, collect_source
-from collector.trail import link_trail
 from config.models import GitHubSource
 from tests.collector.conftest import GITHUB_TOKEN
 from tests.fakes.github_api import FakeGitHub, LoggedRequest

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from collector.records import Kind
-from collector.signals import SignalSettings
+from collector.forges.base.signals import SignalSettings
+from collector.model.records import Kind
 from collector.store import Store
 from collector.sync import SourceReport, collect_source
 from tests.collector.conftest import MakeForge

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.github import GitHubForge
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
-from collector.records import Kind
+from collector.forges.base.limits import Limits
+from collector.forges.github.forge import GitHubForge
+from collector.forges.gitlab.forge import GitLabForge
+from collector.model.records import Kind
 from collector.store import Store
 from collector.sync import SourceReport, collect_source
 from config.models import GitHubSource, GitLabSource

@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from collector.classify import Policy, classify_snapshot
-from collector.github import GitHubForge
-from collector.limits import Limits
-from collector.records import Deployment
-from collector.snapshot import Snapshot, StoredItem
+from collector.forges.base.limits import Limits
+from collector.forges.github.forge import GitHubForge
+from collector.model.records import Deployment
+from collector.model.snapshot import Snapshot, StoredItem
 from collector.store import Store
 from collector.sync import collect_source
 from config.models import EvidenceConfig, GitHubSource

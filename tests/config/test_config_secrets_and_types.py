@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from config.models import EvidenceConfig
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 
 SECRET = "glpat-PastedByMistake0123456789"
 

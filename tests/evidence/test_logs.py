@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from config.secrets import RedactSecrets, register_secret
-from evidence import logs
+from core import logs
+from core.errors import ExitCode
+from core.redaction import RedactSecrets, register_secret
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
 

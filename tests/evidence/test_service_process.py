@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from werkzeug import Request, Response
 
 from collector.store import Store
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
 

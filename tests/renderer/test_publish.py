@@ -11,7 +11,7 @@ import jinja2
 import pytest
 
 import renderer.render
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer.pages import Page
 from renderer.publish import MARKER, publish
 from renderer.theme import Theme
