@@ -1,6 +1,6 @@
 """What the owner asked for: the typed shape of ``evidence.toml``.
 
-Every field carries its documentation (``description``); the README's config
+Every field carries its documentation (``description``); the manual's config
 reference is generated from these models and a test keeps the two in step.
 Unknown keys are errors, never silently ignored.
 """

@@ -126,7 +126,9 @@ class ClassifyConfig(Model):
 
     default_rules: StrictBool = Field(
         True,
-        description="Apply the built-in rule set after your own rules (see README, 'Rules').",
+        description=(
+            "Apply the built-in rule set after your own rules (listed on the manual's Rules page)."
+        ),
     )
     production_environments: tuple[str, ...] = Field(
         ("production", "prod", "prod-*", "production-*", "live"),

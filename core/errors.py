@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Exit codes a scheduler can act on. Documented in the README."""
+    """Exit codes a scheduler can act on. Documented in docs/exit-codes.md."""
 
     OK = 0
     FAILURE = 1  # unexpected error: a bug, or something not classified below

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from collector.store import CursorInfo, RunRecord, Store
@@ -132,52 +133,25 @@ def document(overview: Overview, *, generated_at: datetime, public: bool) -> dic
 
 
 def print_overview(console: Console, overview: Overview) -> None:
-    """The ``evidence status`` tables, then every problem of each source's latest run."""
+    """The ``evidence status`` tables, then every problem of each source's latest run.
+
+    The tables are stacked into a few lines per source and run when they would not
+    fit the terminal: a squeezed table truncates dates and names to "202…".
+    """
     if not overview.runs:
         console.print("No runs yet: run `evidence build`.")
         return
-    latest = Table(
-        "Source",
-        "Last run (UTC)",
-        "Status",
-        "Repos",
-        "New",
-        "Updated",
-        "Gone",
-        "Requests",
-        "304",
-        "Rate cost",
-        "Rate left",
-        "Errors",
-        title="Last run per source",
-    )
-    for entry in overview.latest:
-        left = "-" if entry.rate_remaining is None else str(entry.rate_remaining)
-        if entry.rate_limit is not None:
-            left += f"/{entry.rate_limit}"
-        latest.add_row(
-            entry.source,
-            f"{entry.started_at:%Y-%m-%d %H:%M}",
-            "failed" if entry.failed else entry.run_status,
-            str(entry.repositories),
-            str(entry.new),
-            str(entry.updated),
-            str(entry.items_gone),
-            str(entry.requests),
-            str(entry.not_modified),
-            str(entry.rate_cost),
-            left,
-            str(len(entry.errors)),
-        )
-    console.print(latest)
-    history = Table("Run", "Started (UTC)", "Finished", "Status", "Sources", title="Runs")
-    for run in overview.runs:
-        finished = f"{run.finished_at:%H:%M:%S}" if run.finished_at else "-"
-        names = ", ".join(entry.source for entry in source_runs(run)) or "-"
-        history.add_row(
-            str(run.id), f"{run.started_at:%Y-%m-%d %H:%M}", finished, run.status, names
-        )
-    console.print(history)
+    latest = _latest_table(overview.latest)
+    history = _history_table(overview.runs)
+    if fits(console, latest) and fits(console, history):
+        console.print(latest)
+        console.print(history)
+    else:
+        _print_stacked(console, overview)
+    _problems(console, overview)
+
+
+def _problems(console: Console, overview: Overview) -> None:
     for entry in overview.latest:
         if entry.items_skipped:
             console.print(
@@ -206,6 +180,95 @@ def print_overview(console: Console, overview: Overview) -> None:
             f"Kept but not shown (gone from the forge): {overview.gone.get('repositories', 0)} "
             f"repositories, {overview.gone.get('items', 0)} items."
         )
+
+
+def _rate_left(entry: SourceRun) -> str:
+    left = "-" if entry.rate_remaining is None else str(entry.rate_remaining)
+    return left if entry.rate_limit is None else f"{left}/{entry.rate_limit}"
+
+
+def _status(entry: SourceRun) -> str:
+    return "failed" if entry.failed else entry.run_status
+
+
+def _latest_table(latest: Sequence[SourceRun]) -> Table:
+    table = Table(
+        "Source",
+        "Last run (UTC)",
+        "Status",
+        "Repos",
+        "New",
+        "Updated",
+        "Gone",
+        "Requests",
+        "304",
+        "Rate cost",
+        "Rate left",
+        "Errors",
+        title="Last run per source",
+    )
+    for entry in latest:
+        table.add_row(
+            entry.source,
+            f"{entry.started_at:%Y-%m-%d %H:%M}",
+            _status(entry),
+            str(entry.repositories),
+            str(entry.new),
+            str(entry.updated),
+            str(entry.items_gone),
+            str(entry.requests),
+            str(entry.not_modified),
+            str(entry.rate_cost),
+            _rate_left(entry),
+            str(len(entry.errors)),
+        )
+    return table
+
+
+def _history_table(runs: Sequence[RunRecord]) -> Table:
+    table = Table("Run", "Started (UTC)", "Finished", "Status", "Sources", title="Runs")
+    for run in runs:
+        finished = f"{run.finished_at:%H:%M:%S}" if run.finished_at else "-"
+        table.add_row(
+            str(run.id), f"{run.started_at:%Y-%m-%d %H:%M}", finished, run.status, _names(run)
+        )
+    return table
+
+
+def _names(run: RunRecord) -> str:
+    return ", ".join(entry.source for entry in source_runs(run)) or "-"
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` fits the console at its natural width, nothing squeezed."""
+    unbounded = console.options.update(max_width=10_000)  # measure, do not squeeze
+    return Measurement.get(console, unbounded, table).maximum <= console.width
+
+
+def _print_stacked(console: Console, overview: Overview) -> None:
+    """The same figures as the tables, a few short lines per source and per run."""
+
+    def line(text: str) -> None:
+        # Source names and statuses come from the config and the store: never markup.
+        console.print(text, markup=False, highlight=False)
+
+    line("Last run per source")
+    for entry in overview.latest:
+        line(f"{entry.source}: {_status(entry)}, last run {entry.started_at:%Y-%m-%d %H:%M} UTC")
+        line(
+            f"  repositories {entry.repositories}, new {entry.new}, updated {entry.updated}, "
+            f"gone {entry.items_gone}"
+        )
+        line(
+            f"  requests {entry.requests}, 304 {entry.not_modified}, rate cost {entry.rate_cost}, "
+            f"rate left {_rate_left(entry)}, errors {len(entry.errors)}"
+        )
+    line("")
+    line("Runs")
+    for run in overview.runs:
+        finished = f"{run.finished_at:%H:%M:%S}" if run.finished_at else "-"
+        line(f"  {run.id}: {run.status}, {run.started_at:%Y-%m-%d %H:%M} UTC to {finished}")
+        line(f"    sources: {_names(run)}")
 
 
 def _source_run(run: RunRecord, entry: Mapping[str, Any]) -> SourceRun:

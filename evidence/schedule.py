@@ -122,8 +122,8 @@ def _build(loaded: LoadedConfig, options: runs.RunOptions) -> ExitCode:
         log.info("%s", runs.summary_line(source))
         for line in source.warnings:
             log.warning("%s", line)
-        for line in source.errors:
-            log.error("%s", line)
+        # source.errors need no line here: the collector logged each as it happened,
+        # with its source and repository.
     rendered = runs.render_after_collecting(loaded, options)
     if rendered is not None:
         log.info(

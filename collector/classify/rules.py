@@ -168,7 +168,7 @@ def _first_glob_match(globs: Sequence[str], values: Iterable[str]) -> str | None
 
 @cache
 def default_rule_configs() -> tuple[RuleConfig, ...]:
-    """The built-in rule set, documented in the README ('Rules')."""
+    """The built-in rule set, documented in the manual (docs/rules.md, generated)."""
     text = (
         resources.files("collector.classify")
         .joinpath("default_rules.toml")

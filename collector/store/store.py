@@ -34,6 +34,7 @@ from collector.store.connection import (
     parse_store_url,
 )
 from collector.store.migrate import current_revision, upgrade_to_head
+from collector.store.recall import GoneItem
 from collector.store.sync_state import CursorInfo, PageOutcome
 from collector.store.upsert import UpsertCounts, upsert_rows
 from core.errors import StoreError
@@ -42,6 +43,7 @@ from core.redaction import redact, redact_all
 __all__ = [
     "RUN_STATUSES",
     "CursorInfo",
+    "GoneItem",
     "KnownRepository",
     "PageOutcome",
     "RunRecord",
@@ -269,6 +271,11 @@ class Store:
         _require_aware(since)
         with self._transaction("reading stored deployments") as connection:
             return recall.unfinished_deployments(connection, ref, since, final)
+
+    def gone_items(self, urls: Collection[str], repo_paths: Collection[str]) -> list[GoneItem]:
+        """Items kept but not shown (flagged gone, or of a gone repository), by URL or path."""
+        with self._transaction("reading gone items") as connection:
+            return recall.gone_items(connection, urls, repo_paths)
 
     def known_repositories(self, source: str) -> dict[RepoRef, KnownRepository]:
         """The repositories this source collected before, gone ones included."""

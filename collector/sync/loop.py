@@ -135,11 +135,12 @@ def collect_source(
         # Not a failure: what was read is committed and the cursors resume there.
         report.stopped = exc.detail
         report.errors.append(str(exc))
-        log.warning("%s", exc)
+        # in_report: the caller prints report.errors, so a terminal may drop this line.
+        log.warning("%s", exc, extra={"in_report": True})
     except SourceError as exc:
         report.failed = True
         report.errors.append(str(exc))
-        log.error("%s", exc)
+        log.error("%s", exc, extra={"in_report": True})
     finally:
         stats = forge.stats
         report.requests = stats.requests

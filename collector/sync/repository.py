@@ -108,7 +108,8 @@ def collect_repository(
             in_a_row = f" (failing {failures} runs in a row)" if failures > 1 else ""
             message = f"source {forge.name}: {exc}; skipped, its stored items are kept{in_a_row}"
             errors.append(message)
-            log.warning("%s", message)
+            # in_report: the caller prints the report's errors, so a terminal may drop this.
+            log.warning("%s", message, extra={"in_report": True})
             return False
         except RateLimitStop as exc:
             raise RateLimitStop(
@@ -139,7 +140,7 @@ def _list_failed(
     in_a_row = f" (failing {failures} runs in a row)" if failures > 1 else ""
     message = f"source {source}: {exc}; skipped, its stored items are kept{in_a_row}"
     tally.errors.append(message)
-    log.warning("%s", message)
+    log.warning("%s", message, extra={"in_report": True})  # printed once, from the report
 
 
 def _writes_nothing(page: SyncPage, state: SyncState) -> bool:

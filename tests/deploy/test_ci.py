@@ -1,5 +1,5 @@
 """The CI recipes pass their SchemaStore schemas (vendored by check-jsonschema, offline)
-and do what the README says: nightly, store cached, site published to Pages."""
+and do what the manual (docs/operation.md) says: nightly, store cached, site published to Pages."""
 
 from __future__ import annotations
 

@@ -130,5 +130,7 @@ def test_a_failing_repository_is_logged_with_its_source_repository_and_run(
     broken = [e for e in problems if e.get("repository") == "dana-dev/broken"]
     assert broken and all(e["source"] == "gh" for e in broken)
     assert all("dana-dev/broken" in e["message"] for e in broken)
+    # Once: the collector's line, with its fields; the command does not repeat it.
+    assert len([e for e in problems if "dana-dev/broken" in e["message"]]) == 1, problems
     assert len({e.get("run_id") for e in product}) == 1 and product[0].get("run_id")
     assert TOKEN not in result.stderr + result.stdout

@@ -133,6 +133,27 @@ def test_a_template_that_raises_leaves_the_old_site_untouched(
     assert siblings(sample_site) == []
 
 
+def test_a_bug_mid_render_is_not_called_a_render_failure(
+    sample: Inputs, sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 6 is for templates and the disk; a bug keeps its type, so the CLI exits 1."""
+    before = state(sample_site)
+    original = renderer.render._write_page
+    written: list[str] = []
+
+    def write_then_break(env: jinja2.Environment, page: Page, root: Path) -> None:
+        if len(written) == 3:
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
+        original(env, page, root)
+        written.append(page.path)
+
+    monkeypatch.setattr(renderer.render, "_write_page", write_then_break)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        sample.render(sample_site)
+    assert state(sample_site) == before
+    assert siblings(sample_site) == []
+
+
 def test_owner_files_at_the_top_level_survive_every_render(sample: Inputs, tmp_path: Path) -> None:
     output = tmp_path / "site"
     for name, content in OWNER_FILES.items():

@@ -9,7 +9,7 @@ are read down to the newest stored entry (less an overlap). Each kind of one
 repository is committed as one page, with the memos of its lists, so a 304 can
 only ever mean "stored".
 
-Cost per repository per night (README, "What it costs"):
+Cost per repository per night (docs/forges.md, "What GitHub collects"):
 
 - deployments: 1 list request (304 when nothing was deployed), plus one
   ``/statuses?per_page=100`` request per *production* deployment not stored with a
