@@ -140,11 +140,17 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
     with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
         snapshot = store.snapshot()
         overview = run_status.read_overview(store)
+    log.info(
+        "classifying %d stored items of %d repositories",
+        len(snapshot.items),
+        len(snapshot.repositories),
+    )
     classified = classify_snapshot(snapshot, policy_of(config))
     generated_at = clock()
     # Published with the site (so the atomic swap keeps it): counts only, no messages.
     status = run_status.document(overview, generated_at=generated_at, public=True)
-    return render_site(
+    log.info("rendering the site into %s", loaded.output_dir)
+    rendered = render_site(
         config,
         snapshot,
         classified,
@@ -153,6 +159,14 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
         theme=Theme.from_config(config.theme, loaded.base_dir),
         extra_files={run_status.STATUS_FILE: _json_bytes(status)},
     )
+    log.info(
+        "published %s: %d pages written, %d files unchanged, %d removed",
+        loaded.output_dir,
+        rendered.pages_written,
+        rendered.files_unchanged,
+        rendered.files_removed,
+    )
+    return rendered
 
 
 def _json_bytes(document: object) -> bytes:

@@ -107,10 +107,17 @@ def collect_source(
     """
     report = SourceReport(forge.name)
     try:
+        log.info("source %s: listing repositories", forge.name)
         repositories = list_repositories(forge, store, at=clock(), warnings=report.warnings)
         if keep_repository is not None:
             repositories = [r for r in repositories if keep_repository(r)]
         report.repositories = store.upsert_repositories(repositories, seen_at=clock())
+        log.info(
+            "source %s: %d repositories in scope (%d requests so far)",
+            forge.name,
+            len(repositories),
+            forge.stats.requests,
+        )
         failing = 0
         for done, repository in enumerate(repositories, start=1):
             with log_context(repository=repository.ref.path):
@@ -148,6 +155,16 @@ def collect_source(
         report.not_modified, report.rate_cost = stats.not_modified, stats.rate_cost
         report.retries, report.waited = stats.retries, stats.waited
         report.items_skipped = stats.skipped
+        totals = report.item_totals
+        log.info(
+            "source %s: done: %d new, %d updated, %d gone; %d requests (%d answered 304)",
+            forge.name,
+            totals.new,
+            totals.updated,
+            report.items_gone,
+            report.requests,
+            report.not_modified,
+        )
         report.warnings.extend(forge.warnings)
     return report
 

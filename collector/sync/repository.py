@@ -88,13 +88,23 @@ def collect_repository(
     for kind in forge.kinds:
         try:
             state = states[kind]
+            asked, read = forge.stats.requests, UpsertCounts()
             for page in forge.sync_items(repository, kind, state):
                 if not _writes_nothing(page, state):
                     outcome = store.commit_page(forge.name, ref, kind, page, seen_at=clock())
+                    read = read + outcome.counts
                     items[kind] = items.get(kind, UpsertCounts()) + outcome.counts
                     tally.items_gone += outcome.gone
                 if after_page is not None:
                     after_page(repository, kind)
+            log.info(
+                "%s: %s: %d new, %d updated (%d requests)",
+                ref.path,
+                kind.value,
+                read.new,
+                read.updated,
+                forge.stats.requests - asked,
+            )
         except ListUnavailable as exc:
             _list_failed(forge.name, store, ref, kind, exc, tally, at=clock())
         except RepositoryUnavailable as exc:
