@@ -294,11 +294,38 @@ def test_a_final_deployment_status_is_reused_and_a_push_rereads_the_adr_folders(
     statuses = {d.id: d.status for d in stored(store, Deployment)}
     assert statuses[str(signals.production.id)] == "success"
     assert statuses[str(later.id)] == "failure"
-    # After the push the ADR folders are asked again; the unchanged files are not re-read.
+    # After the push the branch's tree is asked again (one request); it did not change,
+    # so the unchanged ADR files are not re-read.
+    assert night.paths("/git/trees/") == ["/repos/dana-dev/ledger/git/trees/main"]
+    assert night.paths("/contents/") == []
+
+
+def test_one_tree_request_finds_the_adr_files_without_probing_folders(
+    signals: Signals, store: Store, run: Run
+) -> None:
+    first = run()
+
+    assert first.paths("/git/trees/") == ["/repos/dana-dev/ledger/git/trees/main"]
+    # Only the two ADR files themselves: no candidate folder asked, so no 404s.
+    assert sorted(first.paths("/contents/")) == [
+        "/repos/dana-dev/ledger/contents/docs/adr/0001-use-postgresql.md",
+        "/repos/dana-dev/ledger/contents/docs/decisions/0002-kafka.md",
+    ]
+    assert [r for r in first.requests if r.status == 404] == []
+    assert len(stored(store, Decision)) == 2
+
+
+def test_a_truncated_tree_falls_back_to_the_adr_folders(
+    signals: Signals, store: Store, run: Run
+) -> None:
+    signals.repo.signals.tree_truncated = True  # GitHub cut the listing short
+
+    first = run()
+
     folders = {path.strip("/") for path in SignalSettings().adr_paths}
-    assert sorted(night.paths("/contents/")) == sorted(
-        f"/repos/dana-dev/ledger/contents/{folder}" for folder in folders
-    )
+    asked = set(first.paths("/contents/"))
+    assert {f"/repos/dana-dev/ledger/contents/{folder}" for folder in folders} <= asked
+    assert len(stored(store, Decision)) == 2
 
 
 def test_a_pending_deployment_gets_its_final_status_though_the_list_answers_304(

@@ -127,6 +127,8 @@ class FakeSignals:
     files: dict[str, FakeFile] = field(default_factory=dict)
     pull_files: dict[int, list[FakeChangedFile]] = field(default_factory=dict)
     commit_files: dict[str, list[FakeChangedFile]] = field(default_factory=dict)
+    # GitHub cuts a recursive tree past 100,000 entries or 7 MB and says truncated: true.
+    tree_truncated: bool = False
 
     def add_deployment(
         self,

@@ -237,6 +237,20 @@ def contents_entries(data: object) -> list[ContentsEntry]:
     return found
 
 
+def tree_files(data: object) -> list[ContentsEntry] | None:
+    """The files of ``GET /repos/{o}/{r}/git/trees/{ref}?recursive=1``; None when truncated."""
+    if not isinstance(data, Mapping) or data.get("truncated") is not False:
+        return None  # cut short (or not what was asked for): read the folders one by one
+    entries = data.get("tree")
+    found: list[ContentsEntry] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping) and entry.get("type") == "blob":
+            path, sha = text(entry, "path"), text(entry, "sha")
+            if path and sha:
+                found.append(ContentsEntry(path, "file", sha))
+    return found
+
+
 def file_text(data: object, limit: int) -> str:
     """The text of a file from ``GET /repos/{o}/{r}/contents/{path}`` (base64 ``content``)."""
     if not isinstance(data, Mapping) or data.get("encoding") != "base64":

@@ -20,9 +20,9 @@ Cost per repository per night (docs/forges.md, "What GitHub collects"):
 - incidents: 1 per incident label;
 - decision records: nothing while the repository's ``pushed_at`` has not moved
   since their last complete reading (files change only with a push); after a
-  push, 1 per ADR folder (a missing folder answers 404, one request, and 404s
-  carry no ETag), plus 2 per new or changed ADR file (its text, the commits
-  that touched it).
+  push, 1 recursive tree of the default branch (conditional: a 304 when no file
+  changed; a truncated tree falls back to 1 per ADR folder), plus 2 per new or
+  changed ADR file (its text, the commits that touched it).
 
 A production deployment stored while still pending gets its final status on the
 next run after it ends, even when the deployments list answers 304: the stored
@@ -395,7 +395,38 @@ class GitHubSignals:
     def _adr_files(
         self, repository: Repository, state: SyncState, reading: _Reading
     ) -> list[ContentsEntry]:
-        """Markdown files of the ADR folders; [] when no folder changed (all answered 304)."""
+        """Markdown files of the ADR folders; [] when nothing changed (a 304).
+
+        One request: the default branch's recursive tree lists every file with its
+        blob sha, so a missing folder costs nothing (asking each candidate folder
+        cost a 404 apiece). A tree GitHub truncated (over 100,000 entries or 7 MB)
+        falls back to asking each folder's contents.
+        """
+        branch = quote(repository.default_branch, safe="")
+        url = f"{_base(repository)}/git/trees/{branch}?recursive=1"
+        memo = state.memos.get(url)
+        try:
+            answer = self._get(url, memo.validators if memo is not None else None)
+        except GithubException as exc:
+            if exc.status in (404, 409):  # no such branch, or an empty repository
+                return []
+            raise
+        if answer.not_modified:
+            return []
+        tree = signal_mapping.tree_files(answer.data)
+        if tree is None:
+            return self._adr_files_by_folder(repository, state, reading)
+        reading.changed = True
+        validators = Validators.from_headers(answer.headers)
+        if validators is not None:
+            reading.memos.append(PageMemo(url, validators, None))
+        adr_paths = self._settings.adr_paths
+        return sorted((e for e in tree if is_adr_file(e.path, adr_paths)), key=lambda e: e.path)
+
+    def _adr_files_by_folder(
+        self, repository: Repository, state: SyncState, reading: _Reading
+    ) -> list[ContentsEntry]:
+        """The ADR folders' files through ``/contents``, one request per folder."""
         base = _base(repository)
         ref = urlencode({"ref": repository.default_branch})
         found: dict[str, ContentsEntry] = {}
