@@ -10,6 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from renderer.charts import (
+    ChainDiagram,
+    Distribution,
+    MonthBars,
+    activity_chart,
+    chain_diagram,
+    deployments_chart,
+    figure_distribution,
+)
 from renderer.model import (
     CategorySection,
     Chain,
@@ -38,6 +47,11 @@ class FeedRef:
 
 
 SITE_FEED = FeedRef("All evidence", ATOM_FEED, JSON_FEED)
+SYSTEM_CHAINS = 10  # chains drawn and listed on a dossier, newest first
+
+
+def _figure(figures: FigureSet, slug: str) -> Figure | None:
+    return next((f for f in figures.figures if f.slug == slug), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +121,10 @@ class HomePage(Page):
 
     journal: tuple[EvidenceEntry, ...]  # the newest entries
 
+    @property
+    def activity_chart(self) -> MonthBars:
+        return activity_chart(self.site.categories, self.site.window)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CategoryPage(Page):
@@ -154,6 +172,16 @@ class SystemPage(Page):
 
     system: SystemView
 
+    @property
+    def chain_diagram(self) -> ChainDiagram | None:
+        chains = self.system.chains[:SYSTEM_CHAINS]
+        return chain_diagram("chains", self.system.name, chains) if chains else None
+
+    @property
+    def deployments_chart(self) -> MonthBars | None:
+        figure = _figure(self.system.figures, "deployments")
+        return deployments_chart(figure) if figure and figure.rows else None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DecisionsPage(Page):
@@ -181,6 +209,16 @@ class ProvesPage(Page):
     template: ClassVar[str] = "proves.html"
     section: ClassVar[str] = "proves"
 
+    @property
+    def deployments_chart(self) -> MonthBars | None:
+        figure = _figure(self.site.figures, "deployments")
+        return deployments_chart(figure) if figure and figure.rows else None
+
+    @property
+    def lead_time_chart(self) -> Distribution | None:
+        figure = _figure(self.site.figures, "lead-time-deploy")
+        return figure_distribution(figure, "lead-time") if figure else None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FigurePage(Page):
@@ -190,6 +228,15 @@ class FigurePage(Page):
     figures: FigureSet
     figure: Figure
     scope_path: str  # where the scope's figures are shown (what-it-proves or a dossier)
+
+    @property
+    def chart(self) -> MonthBars | Distribution | None:
+        """Counts per month for a count, the spread for a median; None without data."""
+        if not self.figure.rows:
+            return None
+        if self.figure.by_month:
+            return deployments_chart(self.figure, "by-month")
+        return figure_distribution(self.figure, "distribution")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -111,7 +111,8 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pages(site: Path) -> dict[str, str]:
-    """Home, ledger, an item with a description and a chain, a dossier, decisions."""
+    """Home, ledger, an item with a description and a chain, a dossier, decisions, and the
+    figures page (its charts)."""
     item = next(p for p in sorted((site / "items").glob("ocm-brain-mr-112-*.html")))
     return {
         "home": "index.html",
@@ -119,6 +120,7 @@ def pages(site: Path) -> dict[str, str]:
         "item": f"items/{item.name}",
         "dossier": "systems/ocm-brain.html",
         "decisions": "decisions.html",
+        "figures": "what-it-proves.html",
     }
 
 

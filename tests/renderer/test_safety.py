@@ -20,7 +20,10 @@ from tests.renderer.site_files import html_pages, one, read_tree
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
 # Elements that run code, load something, or change where links and forms go.
-ACTIVE_ELEMENTS = ["script", "iframe", "object", "embed", "form", "base", "img", "svg", "math"]
+ACTIVE_ELEMENTS = ["script", "iframe", "object", "embed", "form", "base", "img", "math"]
+# The site's own charts (renderer.charts) are inline SVG of these elements only: no links,
+# no <use>, <image>, <foreignObject> or animation that forge text could ride in on.
+CHART_ELEMENTS = {"svg", "title", "desc", "text", "rect", "line", "circle"}
 INVISIBLE = "\u202e\u200b\u2066\u2069"
 
 
@@ -34,6 +37,11 @@ def scheme_of(url: str) -> str:
 def assert_inert(path: str, soup: BeautifulSoup) -> None:
     for name in ACTIVE_ELEMENTS:
         assert soup.find(name) is None, f"{path}: <{name}>"
+    for svg in soup.find_all("svg"):
+        assert svg.get("class") == ["chart-svg"], f"{path}: an <svg> that is not a chart"
+        assert svg.find_parent("figure") is not None, path
+        inside = {tag.name for tag in svg.find_all(True)}
+        assert inside <= CHART_ELEMENTS, f"{path}: {sorted(inside - CHART_ELEMENTS)} in a chart"
     for tag in soup.find_all(True):
         for attribute, value in tag.attrs.items():
             assert not attribute.lower().startswith("on"), f"{path}: {attribute} on <{tag.name}>"
@@ -107,7 +115,7 @@ def test_oversized_titles_are_cut_but_the_page_still_renders(hostile_site: Path)
     for path, soup in html_pages(hostile_site).items():
         h1 = one(soup, "h1").get_text()
         assert len(h1) <= 300, path
-        title = one(soup, "title").get_text()
+        title = one(soup, "head > title").get_text()
         assert len(title) <= 400, path
     # The full text is reachable at the source, not dumped into the heading.
     assert LONG not in "".join(one(s, "h1").get_text() for s in html_pages(hostile_site).values())
@@ -139,7 +147,7 @@ def test_private_items_are_redacted_everywhere(sample: Inputs, sample_site: Path
 
 
 def test_only_the_sanitiser_marks_html_as_safe() -> None:
-    # Templates never bypass autoescaping; the one Markup(...) is nh3's output.
+    # Templates never bypass autoescaping; Markup(...) wraps nh3's output, or a literal.
     package = Path(renderer.__file__).parent
     for template in (package / "templates").glob("*.html"):
         source = template.read_text(encoding="utf-8")
@@ -149,4 +157,9 @@ def test_only_the_sanitiser_marks_html_as_safe() -> None:
         for module in package.glob("*.py")
         if re.search(r"\bMarkup\(", module.read_text(encoding="utf-8"))
     }
-    assert makers == {"markdown.py"}
+    assert makers == {"markdown.py", "charts.py"}
+    # The charts mark only string literals (their SVG templates) as safe; every value goes
+    # through Markup.format, which escapes it.
+    charts = (package / "charts.py").read_text(encoding="utf-8")
+    calls = re.findall(r"\bMarkup\(\s*(.)", charts)
+    assert calls and set(calls) <= {"'", '"'}, calls
