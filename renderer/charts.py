@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from markupsafe import Markup
 
@@ -354,7 +355,7 @@ class ChainDiagram:
             y = self.HEAD + index * self.ROW + 12
             if index:
                 parts.append(_line(0, y - 10, WIDTH, y - 10, "grid"))
-            for before, after in zip(row.nodes, row.nodes[1:], strict=False):
+            for before, after in pairwise(row.nodes):
                 x1, x2 = self._x(before.column) + 6, self._x(after.column) - 6
                 parts.append(_line(x1, y, x2, y, "link"))
                 gap = _gap(after.at - before.at)

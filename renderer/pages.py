@@ -28,6 +28,7 @@ from renderer.model import (
     SiteModel,
     SystemView,
 )
+from renderer.previews import Preview, home_preview, stage_preview, system_preview
 
 HOME = "index.html"
 REPOSITORIES = "repositories.html"
@@ -113,6 +114,11 @@ class Page:
         """Absolute URL of a site path, for feeds and meta tags."""
         return self.site.identity.base_url + path
 
+    @property
+    def preview(self) -> Preview:
+        """The page's link-preview image: the home page's, unless the page has its own."""
+        return home_preview(self.site)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HomePage(Page):
@@ -134,6 +140,10 @@ class CategoryPage(Page):
     category: CategorySection
     entries: tuple[EvidenceEntry, ...]  # this page's slice
     pager: Pager
+
+    @property
+    def preview(self) -> Preview:
+        return stage_preview(self.site, self.category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +181,10 @@ class SystemPage(Page):
     section: ClassVar[str] = "home"
 
     system: SystemView
+
+    @property
+    def preview(self) -> Preview:
+        return system_preview(self.site, self.system)
 
     @property
     def chain_diagram(self) -> ChainDiagram | None:

@@ -25,6 +25,7 @@ from renderer.machine import machine_files
 from renderer.model import SiteModel
 from renderer.pages import Page
 from renderer.plan import plan_pages
+from renderer.previews import preview_files
 from renderer.publish import publish
 from renderer.site import THEME_STYLESHEET, build_site_model
 from renderer.theme import Theme, template_environment
@@ -99,6 +100,7 @@ def _write_site(
     parts: list[Mapping[str, bytes]] = [
         feed_files(site),
         machine_files(site, (page.path for page in pages)),
+        preview_files(site),
         _static_files(theme),
         extra,
     ]

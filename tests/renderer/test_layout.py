@@ -31,12 +31,14 @@ MIN_TARGET = 24  # CSS px, WCAG 2.2 target size (minimum)
 
 # Every word (a run of letters and digits) must sit on one line: a word that
 # spans two line boxes was cut inside (the "De pl oy m en t" of a squeezed
-# table cell). Hyphens, slashes and spaces are where lines may break.
+# table cell). Hyphens, slashes and spaces are where lines may break. Code (a snippet
+# to copy, a URL) may wrap anywhere: it is not read as words.
 BROKEN_WORDS = r"""
 const broken = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 const word = /[\p{L}\p{N}]{2,}/gu;
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  if (node.parentElement.closest('pre, code')) continue;
   for (const match of node.data.matchAll(word)) {
     const range = document.createRange();
     range.setStart(node, match.index);

@@ -20,7 +20,7 @@ from tests.renderer.site_files import html_pages, one, read_tree
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
 # Elements that run code, load something, or change where links and forms go.
-ACTIVE_ELEMENTS = ["script", "iframe", "object", "embed", "form", "base", "img", "math"]
+ACTIVE_ELEMENTS = ["script", "iframe", "object", "embed", "form", "base", "math"]
 # The site's own charts (renderer.charts) are inline SVG of these elements only: no links,
 # no <use>, <image>, <foreignObject> or animation that forge text could ride in on.
 CHART_ELEMENTS = {"svg", "title", "desc", "text", "rect", "line", "circle"}
@@ -37,6 +37,8 @@ def scheme_of(url: str) -> str:
 def assert_inert(path: str, soup: BeautifulSoup) -> None:
     for name in ACTIVE_ELEMENTS:
         assert soup.find(name) is None, f"{path}: <{name}>"
+    for img in soup.find_all("img"):  # only the site's own card, offered on the home page
+        assert path == "index.html" and img.get("src") == "card.svg", f"{path}: <img>"
     for svg in soup.find_all("svg"):
         assert svg.get("class") == ["chart-svg"], f"{path}: an <svg> that is not a chart"
         assert svg.find_parent("figure") is not None, path
@@ -107,6 +109,9 @@ def test_unsafe_record_urls_render_as_text_not_links(hostile_site: Path) -> None
 
 def test_invisible_and_bidi_characters_never_reach_a_page(hostile_site: Path) -> None:
     for path, content in read_tree(hostile_site).items():
+        if path.endswith(".png"):  # link previews: pixels, drawn from the same cleaned text
+            assert content.startswith(b"\x89PNG\r\n\x1a\n"), path
+            continue
         decoded = content.decode("utf-8")
         assert not any(char in decoded for char in INVISIBLE), path
 
@@ -124,7 +129,9 @@ def test_oversized_titles_are_cut_but_the_page_still_renders(hostile_site: Path)
 def test_hostile_names_never_build_file_names(hostile_site: Path) -> None:
     for path in read_tree(hostile_site):
         assert re.fullmatch(
-            r"((items|ledger|systems|proves|feeds)/)?[a-z0-9][a-z0-9.-]*|\.evidence-ledger", path
+            r"((items|ledger|systems|proves|feeds|previews)/)?[a-z0-9][a-z0-9.-]*"
+            r"|\.evidence-ledger",
+            path,
         ), path
 
 
@@ -157,9 +164,10 @@ def test_only_the_sanitiser_marks_html_as_safe() -> None:
         for module in package.glob("*.py")
         if re.search(r"\bMarkup\(", module.read_text(encoding="utf-8"))
     }
-    assert makers == {"markdown.py", "charts.py"}
-    # The charts mark only string literals (their SVG templates) as safe; every value goes
-    # through Markup.format, which escapes it.
-    charts = (package / "charts.py").read_text(encoding="utf-8")
-    calls = re.findall(r"\bMarkup\(\s*(.)", charts)
-    assert calls and set(calls) <= {"'", '"'}, calls
+    assert makers == {"markdown.py", "charts.py", "previews.py"}
+    # Charts and link previews mark only string literals (their SVG templates) as safe;
+    # every value goes through Markup.format, which escapes it.
+    for drawing in ("charts.py", "previews.py"):
+        source = (package / drawing).read_text(encoding="utf-8")
+        calls = re.findall(r"\bMarkup\(\s*(.)", source)
+        assert calls and set(calls) <= {"'", '"'}, (drawing, calls)
