@@ -88,6 +88,7 @@ class Page:
     template: ClassVar[str]
     section: ClassVar[str] = ""  # which main-navigation entry this page belongs to
     og_type: ClassVar[str] = "website"
+    scripts: ClassVar[tuple[str, ...]] = ()  # site-relative module scripts; widen the CSP
 
     site: SiteModel
     path: str  # where the page is written, relative to the site root, "/"-separated
@@ -167,6 +168,7 @@ class LedgerFacet:
 class LedgerPage(Page):
     template: ClassVar[str] = "ledger.html"
     section: ClassVar[str] = "ledger"
+    scripts: ClassVar[tuple[str, ...]] = ("search.js",)  # search, as an enhancement
 
     current: LedgerFilter
     everything: LedgerFilter

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from scripts.regenerate_golden import build_demo_site
 from tests.renderer.browser import chromium_session, serve_site
@@ -144,6 +146,10 @@ def show(driver: WebDriver, url: str, viewport: str, scheme: str) -> None:
         {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
     )
     driver.get(url)
+    # The ledger's search appears once its index has loaded: check the page with it.
+    WebDriverWait(driver, 20).until(
+        lambda d: all(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, "[data-search]"))
+    )
 
 
 def screenshot(driver: WebDriver, name: str) -> None:

@@ -16,11 +16,11 @@ from tests.renderer.builders import (
     Inputs,
     hostile_inputs,
 )
-from tests.renderer.site_files import html_pages, one, read_tree
+from tests.renderer.site_files import foreign_scripts, html_pages, one, read_tree
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
 # Elements that run code, load something, or change where links and forms go.
-ACTIVE_ELEMENTS = ["script", "iframe", "object", "embed", "form", "base", "math"]
+ACTIVE_ELEMENTS = ["iframe", "object", "embed", "form", "base", "math"]
 # The site's own charts (renderer.charts) are inline SVG of these elements only: no links,
 # no <use>, <image>, <foreignObject> or animation that forge text could ride in on.
 CHART_ELEMENTS = {"svg", "title", "desc", "text", "rect", "line", "circle"}
@@ -35,6 +35,7 @@ def scheme_of(url: str) -> str:
 
 
 def assert_inert(path: str, soup: BeautifulSoup) -> None:
+    assert foreign_scripts(soup) == [], f"{path}: <script>"
     for name in ACTIVE_ELEMENTS:
         assert soup.find(name) is None, f"{path}: <{name}>"
     for img in soup.find_all("img"):  # only the site's own card, offered on the home page
@@ -109,6 +110,8 @@ def test_unsafe_record_urls_render_as_text_not_links(hostile_site: Path) -> None
 
 def test_invisible_and_bidi_characters_never_reach_a_page(hostile_site: Path) -> None:
     for path, content in read_tree(hostile_site).items():
+        if path.startswith("pagefind/"):  # the search index (gzip), built from these pages
+            continue
         if path.endswith(".png"):  # link previews: pixels, drawn from the same cleaned text
             assert content.startswith(b"\x89PNG\r\n\x1a\n"), path
             continue
@@ -130,7 +133,8 @@ def test_hostile_names_never_build_file_names(hostile_site: Path) -> None:
     for path in read_tree(hostile_site):
         assert re.fullmatch(
             r"((items|ledger|systems|proves|feeds|previews)/)?[a-z0-9][a-z0-9.-]*"
-            r"|\.evidence-ledger",
+            r"|\.evidence-ledger"
+            r"|pagefind/((fragment|index|filter)/)?[a-z0-9_.-]+",  # Pagefind's hashed names
             path,
         ), path
 
