@@ -25,10 +25,13 @@ from core.errors import RenderError
 
 log = logging.getLogger(__name__)
 
-# The pages' own policy (no scripts at all), plus what only a header can say.
+# The pages' own policy, plus what only a header can say. Scripts only from the site
+# itself (the ledger's search), and WebAssembly for Pagefind; never eval or inline script.
+# A page without a script narrows this further with its own meta policy.
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
 )
 
 

@@ -140,6 +140,7 @@ class FigureBuilder:
                 c.entry,
                 f"opened {_date(c.opened_at)}, merged {_date(c.merged_at)}: "
                 f"{duration(c.merged_at - c.opened_at)}",
+                seconds=(c.merged_at - c.opened_at).total_seconds(),
             )
             for c in changes
         ]
@@ -169,6 +170,7 @@ class FigureBuilder:
                     f"first {change.shipped_role} {_date(change.shipped_at)}: "
                     f"{duration(change.shipped_at - change.opened_at)}",
                     related=change.shipped_entry,
+                    seconds=(change.shipped_at - change.opened_at).total_seconds(),
                 )
             )
         return self._figure(
@@ -246,6 +248,7 @@ class FigureBuilder:
                 i.entry,
                 f"opened {_date(i.opened_at)}, resolved {_date(i.resolved_at)}: "
                 f"{duration(i.resolved_at - i.opened_at)}",
+                seconds=(i.resolved_at - i.opened_at).total_seconds(),
             )
             for i in resolved
             if i.resolved_at is not None

@@ -149,6 +149,7 @@ class FigureRow:
     entry: EvidenceEntry
     detail: str  # "opened 2026-03-02, merged 2026-03-05: 3.3 days"
     related: EvidenceEntry | None = None  # e.g. the revert that marks a failed deployment
+    seconds: float | None = None  # the duration this row contributed (lead-time figures)
 
 
 @dataclass(frozen=True, slots=True)

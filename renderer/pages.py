@@ -10,6 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from renderer.charts import (
+    ChainDiagram,
+    Distribution,
+    MonthBars,
+    activity_chart,
+    chain_diagram,
+    deployments_chart,
+    figure_distribution,
+)
 from renderer.model import (
     CategorySection,
     Chain,
@@ -19,6 +28,7 @@ from renderer.model import (
     SiteModel,
     SystemView,
 )
+from renderer.previews import Preview, home_preview, stage_preview, system_preview
 
 HOME = "index.html"
 REPOSITORIES = "repositories.html"
@@ -38,6 +48,11 @@ class FeedRef:
 
 
 SITE_FEED = FeedRef("All evidence", ATOM_FEED, JSON_FEED)
+SYSTEM_CHAINS = 10  # chains drawn and listed on a dossier, newest first
+
+
+def _figure(figures: FigureSet, slug: str) -> Figure | None:
+    return next((f for f in figures.figures if f.slug == slug), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +88,7 @@ class Page:
     template: ClassVar[str]
     section: ClassVar[str] = ""  # which main-navigation entry this page belongs to
     og_type: ClassVar[str] = "website"
+    scripts: ClassVar[tuple[str, ...]] = ()  # site-relative module scripts; widen the CSP
 
     site: SiteModel
     path: str  # where the page is written, relative to the site root, "/"-separated
@@ -99,6 +115,11 @@ class Page:
         """Absolute URL of a site path, for feeds and meta tags."""
         return self.site.identity.base_url + path
 
+    @property
+    def preview(self) -> Preview:
+        """The page's link-preview image: the home page's, unless the page has its own."""
+        return home_preview(self.site)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HomePage(Page):
@@ -106,6 +127,10 @@ class HomePage(Page):
     section: ClassVar[str] = "home"
 
     journal: tuple[EvidenceEntry, ...]  # the newest entries
+
+    @property
+    def activity_chart(self) -> MonthBars:
+        return activity_chart(self.site.categories, self.site.window)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +141,10 @@ class CategoryPage(Page):
     category: CategorySection
     entries: tuple[EvidenceEntry, ...]  # this page's slice
     pager: Pager
+
+    @property
+    def preview(self) -> Preview:
+        return stage_preview(self.site, self.category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +168,7 @@ class LedgerFacet:
 class LedgerPage(Page):
     template: ClassVar[str] = "ledger.html"
     section: ClassVar[str] = "ledger"
+    scripts: ClassVar[tuple[str, ...]] = ("search.js",)  # search, as an enhancement
 
     current: LedgerFilter
     everything: LedgerFilter
@@ -153,6 +183,20 @@ class SystemPage(Page):
     section: ClassVar[str] = "home"
 
     system: SystemView
+
+    @property
+    def preview(self) -> Preview:
+        return system_preview(self.site, self.system)
+
+    @property
+    def chain_diagram(self) -> ChainDiagram | None:
+        chains = self.system.chains[:SYSTEM_CHAINS]
+        return chain_diagram("chains", self.system.name, chains) if chains else None
+
+    @property
+    def deployments_chart(self) -> MonthBars | None:
+        figure = _figure(self.system.figures, "deployments")
+        return deployments_chart(figure) if figure and figure.rows else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +225,16 @@ class ProvesPage(Page):
     template: ClassVar[str] = "proves.html"
     section: ClassVar[str] = "proves"
 
+    @property
+    def deployments_chart(self) -> MonthBars | None:
+        figure = _figure(self.site.figures, "deployments")
+        return deployments_chart(figure) if figure and figure.rows else None
+
+    @property
+    def lead_time_chart(self) -> Distribution | None:
+        figure = _figure(self.site.figures, "lead-time-deploy")
+        return figure_distribution(figure, "lead-time") if figure else None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FigurePage(Page):
@@ -190,6 +244,15 @@ class FigurePage(Page):
     figures: FigureSet
     figure: Figure
     scope_path: str  # where the scope's figures are shown (what-it-proves or a dossier)
+
+    @property
+    def chart(self) -> MonthBars | Distribution | None:
+        """Counts per month for a count, the spread for a median; None without data."""
+        if not self.figure.rows:
+            return None
+        if self.figure.by_month:
+            return deployments_chart(self.figure, "by-month")
+        return figure_distribution(self.figure, "distribution")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

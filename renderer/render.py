@@ -25,7 +25,9 @@ from renderer.machine import machine_files
 from renderer.model import SiteModel
 from renderer.pages import Page
 from renderer.plan import plan_pages
+from renderer.previews import preview_files
 from renderer.publish import publish
+from renderer.search import index_site
 from renderer.site import THEME_STYLESHEET, build_site_model
 from renderer.theme import Theme, template_environment
 
@@ -90,7 +92,12 @@ def _static_files(theme: Theme) -> dict[str, bytes]:
 
 
 def _write_site(
-    site: SiteModel, pages: Sequence[Page], theme: Theme, extra: Mapping[str, bytes], root: Path
+    site: SiteModel,
+    pages: Sequence[Page],
+    theme: Theme,
+    extra: Mapping[str, bytes],
+    previous: Path,
+    root: Path,
 ) -> None:
     env = template_environment(theme)
     for page in pages:
@@ -99,6 +106,7 @@ def _write_site(
     parts: list[Mapping[str, bytes]] = [
         feed_files(site),
         machine_files(site, (page.path for page in pages)),
+        preview_files(site),
         _static_files(theme),
         extra,
     ]
@@ -109,6 +117,8 @@ def _write_site(
             files[path] = content
     for path, content in sorted(files.items()):
         _write_file(root, path, content)
+    if any(not entry.redacted for entry in site.entries):  # else nothing to search
+        index_site(root, previous)  # reads the pages just written
 
 
 def _one_line(message: str) -> str:
@@ -147,7 +157,8 @@ def render_site(
         site = build_site_model(config, snapshot, classified, generated_at=generated_at)
         pages = plan_pages(site)
         extra = dict(extra_files or {})
-        published = publish(output_dir, partial(_write_site, site, pages, theme, extra))
+        write = partial(_write_site, site, pages, theme, extra, output_dir.resolve())
+        published = publish(output_dir, write)
     except RenderError as exc:
         raise RenderError(_one_line(str(exc))) from exc
     except (TemplateError, OSError) as exc:

@@ -67,3 +67,29 @@ def one(node: Tag, selector: str) -> Tag:
 
 def text(node: Tag, selector: str) -> str:
     return one(node, selector).get_text()
+
+
+def comparable(tree: dict[str, bytes]) -> dict[str, bytes]:
+    """``tree`` without Pagefind's index files: the same pages give differently named and
+    ordered files on every run (see renderer/search.py). The fingerprint of what was
+    indexed stays, so a change to the indexed pages still shows."""
+    return {
+        path: content
+        for path, content in tree.items()
+        if not path.startswith("pagefind/") or path == "pagefind/inputs.sha256"
+    }
+
+
+def foreign_scripts(soup: BeautifulSoup) -> list[Tag]:
+    """Every <script> except the ledger's search module (an empty element loading
+    ``search.js`` from the site itself): the only script a page may carry."""
+    return [
+        script
+        for script in soup.find_all("script")
+        if not (
+            script.get("type") == "module"
+            and not script.get_text()
+            and str(script.get("src", "")).rsplit("/", 1)[-1] == "search.js"
+            and not urlsplit(str(script.get("src", ""))).scheme
+        )
+    ]

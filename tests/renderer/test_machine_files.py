@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -143,4 +144,23 @@ def test_the_card_is_plain_svg_with_escaped_text(sample_site: Path, tmp_path: Pa
     assert "<script" not in raw
     root = ET.fromstring(raw)  # noqa: S314 - our own output, and it must stay well-formed
     names = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
-    assert names <= {"svg", "title", "desc", "rect", "text"}
+    assert names <= {"svg", "title", "desc", "rect", "text", "line"}
+
+
+def test_the_cards_labels_do_not_overlap(sample_site: Path) -> None:
+    # Each text's box, at a generous 0.62 em per character, must not reach into the next
+    # text on its line, nor past the card's edge.
+    card = ET.parse(sample_site / "card.svg").getroot()  # noqa: S314 - our own output
+    width = float(card.get("width", "0"))
+    boxes: dict[float, list[tuple[float, float]]] = {}
+    for text in card.iter("{http://www.w3.org/2000/svg}text"):
+        x, size = float(text.get("x", "0")), float(text.get("font-size", "0"))
+        boxes.setdefault(float(text.get("y", "0")), []).append(
+            (x, x + len(text.text or "") * size * 0.62)
+        )
+    assert len(boxes) >= 5  # name, role, summary, two rows of stage counts
+    for row in boxes.values():
+        row.sort()
+        assert row[-1][1] <= width - 10, row
+        for (_, end), (start, _) in itertools.pairwise(row):
+            assert end <= start, row

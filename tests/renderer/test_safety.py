@@ -16,11 +16,14 @@ from tests.renderer.builders import (
     Inputs,
     hostile_inputs,
 )
-from tests.renderer.site_files import html_pages, one, read_tree
+from tests.renderer.site_files import foreign_scripts, html_pages, one, read_tree
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
 # Elements that run code, load something, or change where links and forms go.
-ACTIVE_ELEMENTS = ["script", "iframe", "object", "embed", "form", "base", "img", "svg", "math"]
+ACTIVE_ELEMENTS = ["iframe", "object", "embed", "form", "base", "math"]
+# The site's own charts (renderer.charts) are inline SVG of these elements only: no links,
+# no <use>, <image>, <foreignObject> or animation that forge text could ride in on.
+CHART_ELEMENTS = {"svg", "title", "desc", "text", "rect", "line", "circle"}
 INVISIBLE = "\u202e\u200b\u2066\u2069"
 
 
@@ -32,8 +35,16 @@ def scheme_of(url: str) -> str:
 
 
 def assert_inert(path: str, soup: BeautifulSoup) -> None:
+    assert foreign_scripts(soup) == [], f"{path}: <script>"
     for name in ACTIVE_ELEMENTS:
         assert soup.find(name) is None, f"{path}: <{name}>"
+    for img in soup.find_all("img"):  # only the site's own card, offered on the home page
+        assert path == "index.html" and img.get("src") == "card.svg", f"{path}: <img>"
+    for svg in soup.find_all("svg"):
+        assert svg.get("class") == ["chart-svg"], f"{path}: an <svg> that is not a chart"
+        assert svg.find_parent("figure") is not None, path
+        inside = {tag.name for tag in svg.find_all(True)}
+        assert inside <= CHART_ELEMENTS, f"{path}: {sorted(inside - CHART_ELEMENTS)} in a chart"
     for tag in soup.find_all(True):
         for attribute, value in tag.attrs.items():
             assert not attribute.lower().startswith("on"), f"{path}: {attribute} on <{tag.name}>"
@@ -99,6 +110,11 @@ def test_unsafe_record_urls_render_as_text_not_links(hostile_site: Path) -> None
 
 def test_invisible_and_bidi_characters_never_reach_a_page(hostile_site: Path) -> None:
     for path, content in read_tree(hostile_site).items():
+        if path.startswith("pagefind/"):  # the search index (gzip), built from these pages
+            continue
+        if path.endswith(".png"):  # link previews: pixels, drawn from the same cleaned text
+            assert content.startswith(b"\x89PNG\r\n\x1a\n"), path
+            continue
         decoded = content.decode("utf-8")
         assert not any(char in decoded for char in INVISIBLE), path
 
@@ -107,7 +123,7 @@ def test_oversized_titles_are_cut_but_the_page_still_renders(hostile_site: Path)
     for path, soup in html_pages(hostile_site).items():
         h1 = one(soup, "h1").get_text()
         assert len(h1) <= 300, path
-        title = one(soup, "title").get_text()
+        title = one(soup, "head > title").get_text()
         assert len(title) <= 400, path
     # The full text is reachable at the source, not dumped into the heading.
     assert LONG not in "".join(one(s, "h1").get_text() for s in html_pages(hostile_site).values())
@@ -116,7 +132,10 @@ def test_oversized_titles_are_cut_but_the_page_still_renders(hostile_site: Path)
 def test_hostile_names_never_build_file_names(hostile_site: Path) -> None:
     for path in read_tree(hostile_site):
         assert re.fullmatch(
-            r"((items|ledger|systems|proves|feeds)/)?[a-z0-9][a-z0-9.-]*|\.evidence-ledger", path
+            r"((items|ledger|systems|proves|feeds|previews)/)?[a-z0-9][a-z0-9.-]*"
+            r"|\.evidence-ledger"
+            r"|pagefind/((fragment|index|filter)/)?[a-z0-9_.-]+",  # Pagefind's hashed names
+            path,
         ), path
 
 
@@ -139,7 +158,7 @@ def test_private_items_are_redacted_everywhere(sample: Inputs, sample_site: Path
 
 
 def test_only_the_sanitiser_marks_html_as_safe() -> None:
-    # Templates never bypass autoescaping; the one Markup(...) is nh3's output.
+    # Templates never bypass autoescaping; Markup(...) wraps nh3's output, or a literal.
     package = Path(renderer.__file__).parent
     for template in (package / "templates").glob("*.html"):
         source = template.read_text(encoding="utf-8")
@@ -149,4 +168,10 @@ def test_only_the_sanitiser_marks_html_as_safe() -> None:
         for module in package.glob("*.py")
         if re.search(r"\bMarkup\(", module.read_text(encoding="utf-8"))
     }
-    assert makers == {"markdown.py"}
+    assert makers == {"markdown.py", "charts.py", "previews.py"}
+    # Charts and link previews mark only string literals (their SVG templates) as safe;
+    # every value goes through Markup.format, which escapes it.
+    for drawing in ("charts.py", "previews.py"):
+        source = (package / drawing).read_text(encoding="utf-8")
+        calls = re.findall(r"\bMarkup\(\s*(.)", source)
+        assert calls and set(calls) <= {"'", '"'}, (drawing, calls)
