@@ -236,6 +236,37 @@ class PublicRepository:
 
 
 @dataclass(frozen=True, slots=True)
+class KindCount:
+    kind: Kind
+    count: int
+    phrase: str  # "23 merge requests"
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Counts over every surfaced item of the site."""
+
+    items: int
+    stages_with_items: int
+    stage_total: int  # sum of the stage counts: ``items`` plus one per extra stage of an item
+    kinds: tuple[KindCount, ...]  # largest first, ties by kind name
+    redacted: int
+    definition: str  # what is counted, shown beside the counts
+
+    @property
+    def summary(self) -> str:
+        """``"58 items in 4 stages"``."""
+        items = "item" if self.items == 1 else "items"
+        stages = "stage" if self.stages_with_items == 1 else "stages"
+        return f"{self.items} {items} in {self.stages_with_items} {stages}"
+
+    @property
+    def in_two_stages(self) -> int:
+        """How many more the stage counts add up to than the items: the double counted."""
+        return self.stage_total - self.items
+
+
+@dataclass(frozen=True, slots=True)
 class SiteModel:
     identity: SiteIdentity
     generated_at: datetime  # UTC
@@ -249,6 +280,7 @@ class SiteModel:
     window: Window
     stylesheets: tuple[str, ...]  # site-relative paths, built-in first
     adr_records: bool  # whether any decision record was collected
+    counts: Counts  # the one set of numbers every page and ledger.json shows
 
     @property
     def evidence_count(self) -> int:

@@ -19,6 +19,7 @@ from collector.snapshot import Snapshot
 from config.models import EvidenceConfig, IdentityConfig, SystemConfig
 from evidence.errors import RenderError
 from renderer.chains import Pair, Timeline, build_chains, build_timeline
+from renderer.counts import count_entries
 from renderer.decisions import build_decisions
 from renderer.entries import build_entry, forge_label, stable_key, utc
 from renderer.figures import build_figures, figure_window
@@ -306,6 +307,8 @@ def build_site_model(
     context = _Context(config, snapshot, classified, figure_window(generated_at))
     site = config.site
     stylesheets = (STYLESHEET, THEME_STYLESHEET) if config.theme.css else (STYLESHEET,)
+    categories = _sections(context.pairs, context.stages)
+    entries = tuple(entry for _, entry in context.pairs)
     return SiteModel(
         identity=SiteIdentity(
             title=site.title,
@@ -317,8 +320,8 @@ def build_site_model(
             language=site.language,
         ),
         generated_at=utc(generated_at),
-        categories=_sections(context.pairs, context.stages),
-        entries=tuple(entry for _, entry in context.pairs),
+        categories=categories,
+        entries=entries,
         systems=_system_views(config, snapshot, context),
         repositories=_public_repositories(snapshot, context),
         decisions=build_decisions(context.pairs),
@@ -329,6 +332,7 @@ def build_site_model(
         window=context.window,
         stylesheets=stylesheets,
         adr_records=any(s.item.kind is Kind.DECISION for s in snapshot.items),
+        counts=count_entries(entries, categories),
     )
 
 

@@ -91,7 +91,7 @@ def test_home_shows_owner_counts_systems_and_the_newest_items_per_stage(
     assert counts["deployment.html"] == 5  # #43, v1.7.0, v1.8.0, v1.9.0-rc1, the private MR
 
     ocm = one(home, "#system-ocm-brain")
-    assert text(ocm, ".evidence-count") == "9"  # 6 + 1 public, 2 private (counted, not shown)
+    assert text(ocm, ".evidence-count") == "9 items"  # 6 + 1 public, 2 private (counted, not shown)
     # Newest published, non-draft, non-prerelease release of the system's public repos.
     assert text(ocm, ".version") == "Version v1.8.0"
     assert text(ocm, ".stack") == "Python, HCL, Go, Shell"

@@ -1,0 +1,123 @@
+"""The demo tells one coherent story: the numbers agree on every page and in ledger.json.
+
+Built from the bundled sample at the golden build time, then read back as a
+visitor (HTML) and as a machine (``ledger.json``) would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from scripts.regenerate_golden import build_demo_site
+from tests.renderer.site_files import attr, parse
+
+STAGES = ("architecture", "merge-request", "deployment", "monitoring")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("demo-story") / "site"
+    build_demo_site(output)
+    return output
+
+
+@pytest.fixture(scope="module")
+def ledger(demo: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((demo / "ledger.json").read_text(encoding="utf-8"))
+    return document
+
+
+def _text(soup: BeautifulSoup | Tag, selector: str) -> str:
+    found = soup.select_one(selector)
+    assert found is not None, f"nothing matches {selector!r}"
+    return found.get_text(" ", strip=True)
+
+
+def _number(text: str) -> int:
+    found = re.search(r"\d+", text)
+    assert found, f"no number in {text!r}"
+    return int(found.group())
+
+
+def _facet(page: BeautifulSoup, title: str) -> dict[str, int]:
+    heading = page.find("h2", string=title)
+    assert heading is not None, f"the ledger has no {title} facet"
+    facet = heading.find_parent("div")
+    assert facet is not None
+    return {
+        attr(a, "href").rsplit("/", 1)[-1]: _number(_text(a, ".meta")) for a in facet.select("a")
+    }
+
+
+def test_the_total_counts_items_and_the_stages_they_are_in(
+    demo: Path, ledger: dict[str, Any]
+) -> None:
+    items = ledger["items"]
+    in_stage = Counter(c["slug"] for item in items for c in item["categories"])
+    total = _text(parse(demo / "index.html"), ".total")
+    assert total == f"{len(items)} items in {len(in_stage)} stages"
+    assert ledger["counts"]["items"] == len(items)
+    # The demo has an item filed under two stages: the stage counts add up to more.
+    assert sum(in_stage.values()) > len(items)
+
+
+def test_home_ledger_facets_and_ledger_json_give_the_same_stage_counts(
+    demo: Path, ledger: dict[str, Any]
+) -> None:
+    items = ledger["items"]
+    stages_of = [{c["slug"] for c in item["categories"]} for item in items]
+    expected = {s: sum(1 for stages in stages_of if s in stages) for s in STAGES}
+    home = parse(demo / "index.html")
+    on_home = {
+        attr(a, "href").removesuffix(".html"): _number(_text(a, ".count"))
+        for a in home.select(".counts a")
+    }
+    facets = _facet(parse(demo / "ledger" / "index.html"), "Stage")
+    on_ledger = {k.removeprefix("category-").removesuffix(".html"): v for k, v in facets.items()}
+    assert on_home == on_ledger == ledger["counts"]["stages"] == expected
+    # Every stage page states the same count as the ledger view of that stage.
+    for stage, count in expected.items():
+        stage_page = _text(parse(demo / f"{stage}.html"), "main .meta")
+        assert stage_page.startswith(f"{count} item"), stage
+        assert len(parse(demo / "ledger" / f"category-{stage}.html").select("tbody tr")) == count
+
+
+def test_system_and_kind_counts_agree_with_the_items(demo: Path, ledger: dict[str, Any]) -> None:
+    items = ledger["items"]
+    per_system = Counter(s for item in items for s in item["systems"])
+    assert ledger["counts"]["systems"] == dict(per_system)
+    facets = _facet(parse(demo / "ledger" / "index.html"), "System")
+    assert {k.removeprefix("system-").removesuffix(".html"): v for k, v in facets.items()} == dict(
+        per_system
+    )
+    home = parse(demo / "index.html")
+    for card in home.select("article.system"):
+        slug = attr(card, "id").removeprefix("system-")
+        assert _text(card, ".evidence-count") == f"{per_system[slug]} items"
+    kinds = Counter(item["kind"] for item in items)
+    assert ledger["counts"]["kinds"] == dict(kinds)
+    phrases = _text(home, ".kinds")
+    assert f"{kinds['merge_request']} merge requests" in phrases
+    assert f"{kinds['decision']} decision records" in phrases
+    assert ledger["counts"]["redacted"] == sum(1 for item in items if item["redacted"])
+
+
+def test_every_figure_states_the_number_of_items_it_lists(demo: Path) -> None:
+    urls = {}
+    for page in sorted((demo / "proves").glob("all-*.html")):
+        soup = parse(page)
+        value = _text(soup, ".figure-value")
+        rows = soup.select("ol.entries > li")
+        urls[page.name] = len(rows)
+        counted = re.search(r"over (\d+)|\((\d+) in|^(\d+) in|of (\d+) deployments", value)
+        if counted:
+            stated = next(int(g) for g in counted.groups() if g)
+            assert stated == len(rows), f"{page.name}: {value!r} but {len(rows)} rows"
+    assert urls, "the demo has no figure pages"
