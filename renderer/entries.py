@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from collector.categories import Category
-from collector.classify import ClassifiedItem, Reason
+from collector.classify import ClassifiedItem
 from collector.records import (
     DEFAULT_HOSTS,
     Commit,
@@ -29,6 +29,7 @@ from collector.records import (
 )
 from renderer.markdown import RenderedBody, render_markdown, render_plain
 from renderer.model import CategoryReasons, EvidenceEntry, Link, StageRef, SystemRef
+from renderer.reasons import reason_sentence
 from renderer.text import clean_line, display_url, http_url, short_hash, slugify
 
 KIND_LABELS: dict[Kind, str] = {
@@ -53,21 +54,6 @@ KIND_ABBREVIATIONS: dict[Kind, str] = {
     Kind.DECISION: "adr",
 }
 FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
-# What a redacted entry may say about why it is there: the rule, never the
-# matched text (a label or a title word would leak the private work).
-REDACTED_REASONS = {
-    "owner-label": "tagged as evidence by the owner",
-    "owner-trailer": "tagged as evidence by the owner (commit trailer)",
-    "label": "matched a label rule",
-    "title-keyword": "matched a title rule",
-    "conventional-commit": "matched a conventional-commit rule",
-    "override": "placed by the owner",
-    "release": "a release",
-    "tag": "a tag",
-    "default": "no rule matched a more specific stage",
-}
-REDACTED_REASON_FALLBACK = "matched a classification rule"
-
 TITLE_LIMIT = 300
 SHORT_SHA = 7
 MAX_LABELS = 30
@@ -221,21 +207,41 @@ def change_size(item: Item) -> str | None:
 
 
 def _categories(
-    classified: ClassifiedItem, stages: Mapping[Category, StageRef], redacted: bool
+    classified: ClassifiedItem,
+    stages: Mapping[Category, StageRef],
+    *,
+    redacted: bool,
+    owner: str,
 ) -> tuple[CategoryReasons, ...]:
     result = []
+    kind = classified.item.kind
     for category in classified.classification.categories:
-        reasons: list[str] = []
+        stage = stages[category]
+        sentences: list[str] = []
+        trace: list[str] = []
         for reason in classified.classification.reasons_for(category):
-            text = _redacted_reason(reason) if redacted else clean_line(reason.detail, 200)
-            if text not in reasons:
-                reasons.append(text)
-        result.append(CategoryReasons(stages[category], tuple(reasons)))
+            sentence = reason_sentence(
+                reason, stage=stage.title, owner=owner, kind=kind, redacted=redacted
+            )
+            if sentence not in sentences:
+                sentences.append(sentence)
+            # A redacted entry's trace is its sentence: the raw trace names what matched.
+            detail = sentence if redacted else clean_line(reason.detail, 200)
+            if detail not in trace:
+                trace.append(detail)
+        result.append(CategoryReasons(stage, tuple(sentences), tuple(trace)))
     return tuple(result)
 
 
-def _redacted_reason(reason: Reason) -> str:
-    return REDACTED_REASONS.get(reason.rule, REDACTED_REASON_FALLBACK)
+def owner_tags(labels: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """``labels`` without the owner's tagging labels (``evidence``, ``evidence:<stage>``):
+    they say how the item got here, which "Why this is here" already tells in words."""
+    lowered = prefix.lower()
+    return tuple(
+        label
+        for label in labels
+        if label.lower() != lowered and not label.lower().startswith(lowered + ":")
+    )
 
 
 def build_entry(
@@ -245,6 +251,8 @@ def build_entry(
     systems: tuple[SystemRef, ...],
     redact: bool,
     owned: bool = False,
+    owner: str = "",
+    tag_prefix: str = "evidence",
 ) -> EvidenceEntry:
     """The entry of one surfaced item; ``redact`` keeps only what cannot identify the work.
 
@@ -273,8 +281,9 @@ def build_entry(
             collected_at=None,
             source=None,
             labels=(),
+            shown_labels=(),
             body=None,
-            categories=_categories(classified, stages, redacted=True),
+            categories=_categories(classified, stages, redacted=True, owner=owner),
             systems=systems,
             size=change_size(item),
         )
@@ -298,8 +307,9 @@ def build_entry(
         collected_at=utc(classified.stored.first_seen_at),
         source=Link(display_url(item.url), http_url(item.url)),
         labels=_labels(labels),
+        shown_labels=owner_tags(_labels(labels), tag_prefix),
         body=_body(item),
-        categories=_categories(classified, stages, redacted=False),
+        categories=_categories(classified, stages, redacted=False, owner=owner),
         systems=systems,
         size=change_size(item),
         by_owner=owned,

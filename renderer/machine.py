@@ -34,7 +34,11 @@ class LedgerCategory(_Schema):
 
     slug: Literal["architecture", "merge-request", "deployment", "monitoring"]
     title: str
-    reasons: list[str] = Field(description="Why the item is in this stage, for people.")
+    reasons: list[str] = Field(description="Why the item is in this stage, in sentences.")
+    trace: list[str] = Field(
+        description="The classifier's own trace (the rule and what matched); for redacted "
+        "items the sentences, which name nothing that matched."
+    )
 
 
 class LedgerItem(_Schema):
@@ -121,7 +125,10 @@ def _item(site: SiteModel, entry: EvidenceEntry) -> LedgerItem:
         event_at=entry.event_at,
         categories=[
             LedgerCategory(
-                slug=c.stage.category.value, title=c.stage.title, reasons=list(c.reasons)
+                slug=c.stage.category.value,
+                title=c.stage.title,
+                reasons=list(c.reasons),
+                trace=list(c.trace),
             )
             for c in entry.categories
         ],

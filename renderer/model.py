@@ -16,6 +16,8 @@ from collector.categories import Category
 from collector.records import Kind
 from renderer.markdown import RenderedBody
 
+_FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -53,7 +55,8 @@ class CategoryReasons:
     """Why an entry sits in one category: people-readable reasons."""
 
     stage: StageRef
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # sentences for the pages
+    trace: tuple[str, ...]  # the classifier's own words, for ledger.json
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,8 @@ class EvidenceEntry:
     event_at: datetime
     collected_at: datetime | None
     source: Link | None  # permalink to the item on its forge
-    labels: tuple[str, ...]
+    labels: tuple[str, ...]  # every label, for ledger.json
+    shown_labels: tuple[str, ...]  # labels without the owner's evidence tags, for pages
     body: RenderedBody | None
     categories: tuple[CategoryReasons, ...]
     systems: tuple[SystemRef, ...]
@@ -98,6 +102,11 @@ class EvidenceEntry:
     @property
     def year(self) -> int:
         return self.event_at.year
+
+    @property
+    def forge_name(self) -> str:
+        """ "GitHub" or "GitLab", for "View on GitLab" (``forge`` also names the host)."""
+        return _FORGE_NAMES.get(self.forge_slug or "", "the forge")
 
 
 @dataclass(frozen=True, slots=True)

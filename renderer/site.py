@@ -16,7 +16,7 @@ from collector.categories import STAGES, Category
 from collector.classify import ClassifiedItem
 from collector.records import Commit, Kind, MergeRequest, Release, RepoRef, Repository
 from collector.snapshot import Snapshot
-from config.models import EvidenceConfig, IdentityConfig, SystemConfig
+from config.models import EvidenceConfig, SystemConfig
 from evidence.errors import RenderError
 from renderer.chains import Pair, Timeline, build_chains, build_timeline
 from renderer.counts import count_entries
@@ -121,7 +121,7 @@ def _surfaced_entries(
     stages: Mapping[Category, StageRef],
     systems: _Systems,
     disclosure: _Disclosure,
-    identity: IdentityConfig,
+    config: EvidenceConfig,
 ) -> tuple[Pair, ...]:
     surfaced = _newest_first(c for c in classified if c.classification.surfaced)
     keys = [stable_key(c.item) for c in surfaced]
@@ -136,7 +136,9 @@ def _surfaced_entries(
                 stages=stages,
                 systems=systems.of(c.item.repo),
                 redact=not disclosure.shown(c.repository),
-                owned=identity.owns(c.item.repo.forge, c.item.repo.host, c.item.author),
+                owned=config.identity.owns(c.item.repo.forge, c.item.repo.host, c.item.author),
+                owner=config.site.owner,
+                tag_prefix=config.tags.prefix,
             ),
         )
         for c in surfaced
@@ -285,7 +287,7 @@ class _Context:
         self.disclosure = _Disclosure(config)
         self.window = window
         self.pairs = _surfaced_entries(
-            classified, self.stages, self.systems, self.disclosure, config.identity
+            classified, self.stages, self.systems, self.disclosure, config
         )
         incident_records = any(s.item.kind is Kind.INCIDENT for s in snapshot.items)
         self.timeline: Timeline = build_timeline(

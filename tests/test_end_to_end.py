@@ -132,7 +132,9 @@ def test_build_lists_exactly_the_tagged_public_pull_requests(
     # Each item page says why it is there and links back to the real pull request.
     href = listed(site, "architecture")["Split ingestion from rendering"]
     page = BeautifulSoup((site / href).read_text(encoding="utf-8"), "html.parser")
-    assert [dd.get_text() for dd in page.select(".reasons dd")] == ["label 'evidence:architecture'"]
+    assert [dd.get_text() for dd in page.select(".reasons dd")] == [
+        "Dana Developer labelled it as Architecture evidence."
+    ]
     permalinks = {str(a["href"]) for a in page.select(".provenance a")}
     assert f"{fake.web_url}/dana-dev/ledger-api/pull/1" in permalinks
 

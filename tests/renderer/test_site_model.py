@@ -67,8 +67,9 @@ def test_public_entry_carries_display_fields_and_provenance(sample: Inputs) -> N
     assert entry.event_label == "Merged" and entry.event_at == day(10)
     assert [s.slug for s in entry.systems] == ["ocm-brain"]
     assert [(c.stage.category, c.reasons) for c in entry.categories] == [
-        (Category.ARCHITECTURE, ("label 'evidence:architecture'",))
+        (Category.ARCHITECTURE, ("Dana Developer labelled it as Architecture evidence.",))
     ]
+    assert [c.trace for c in entry.categories] == [("label 'evidence:architecture'",)]
     assert re.fullmatch(r"items/payments-api-mr-42-[0-9a-f]{6}\.html", entry.path)
 
 
@@ -95,12 +96,14 @@ def test_private_entries_hold_nothing_but_kind_date_stage_and_system(sample: Inp
         assert entry.labels == ()
         assert [s.slug for s in entry.systems] == ["ocm-brain"]
         assert re.fullmatch(r"items/private-[0-9a-f]{12}\.html", entry.path)
-    # The rule is named; the label or trailer text that matched is not.
+    # Who tagged it is said; the label or trailer text that matched is not.
     reasons = {e.kind_label: [r for c in e.categories for r in c.reasons] for e in redacted}
     assert reasons == {
-        "Merge request": ["tagged as evidence by the owner"],
-        "Commit": ["tagged as evidence by the owner (commit trailer)"],
+        "Merge request": ["Dana Developer labelled it as Deployment evidence."],
+        "Commit": ["Dana Developer tagged the commit as Monitoring evidence in its message."],
     }
+    traces = {e.kind_label: [t for c in e.categories for t in c.trace] for e in redacted}
+    assert traces == reasons
     merge = next(e for e in redacted if e.kind_label == "Merge request")
     assert [c.stage.category for c in merge.categories] == [Category.DEPLOYMENT]
 
