@@ -89,6 +89,13 @@ def item_page_path(classified: ClassifiedItem, *, redacted: bool) -> str:
     return f"items/{name}-{kind}-{slugify(key_text, 40)}-{short_hash(key, 6)}.html"
 
 
+def redacted_title(kind_label: str, systems: tuple[SystemRef, ...], when: datetime) -> str:
+    """ "Merge request in a private repository of OCM Brain, 2026-09-12": only what a
+    redacted entry shows anyway (kind, system, date), so rows of private work differ."""
+    of = f" of {' and '.join(s.name for s in systems)}" if systems else ""
+    return f"{kind_label} in a private repository{of}, {when:%Y-%m-%d}"
+
+
 def forge_label(ref: RepoRef) -> str:
     name = FORGE_NAMES.get(ref.forge, ref.forge)
     return name if ref.host in DEFAULT_HOSTS else f"{name} ({clean_line(ref.host, 100)})"
@@ -253,9 +260,11 @@ def build_entry(
     owned: bool = False,
     owner: str = "",
     tag_prefix: str = "evidence",
+    title: str | None = None,
 ) -> EvidenceEntry:
     """The entry of one surfaced item; ``redact`` keeps only what cannot identify the work.
 
+    ``title``: the page title when the forge's says too little (``renderer.titles``).
     ``owned``: its author is one of the owner's accounts (``[identity]``), so the
     page can say it is the owner's work; anyone else is named as the forge names them.
     """
@@ -268,7 +277,7 @@ def build_entry(
             redacted=True,
             kind=item.kind,
             kind_label=kind_label,
-            title=f"{kind_label} in a private repository",
+            title=redacted_title(kind_label, systems, utc(item.event_at)),
             reference=None,
             author=None,
             repository=None,
@@ -294,7 +303,7 @@ def build_entry(
         redacted=False,
         kind=item.kind,
         kind_label=kind_label,
-        title=clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}",
+        title=title or clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}",
         reference=reference,
         author=clean_line(item.author, 100) or None,
         repository=Link(clean_line(item.repo.path, 200), http_url(repository.url)),

@@ -79,7 +79,7 @@ class EvidenceEntry:
     redacted: bool
     kind: Kind
     kind_label: str  # "Merge request", "Commit", "Release", "Deployment", ...
-    title: str  # the item's title, or "Merge request in a private repository"
+    title: str  # the item's title, or "Merge request in a private repository of …, <date>"
     reference: str | None  # "#42", "!42", short sha, tag name, ADR file
     author: str | None
     repository: Link | None

@@ -19,7 +19,9 @@ from renderer.model import (
     SiteModel,
     SystemView,
 )
+from renderer.text import truncate
 
+TAB_LIMIT = 70  # characters of a <title>: about what search results and tabs show
 HOME = "index.html"
 REPOSITORIES = "repositories.html"
 DECISIONS = "decisions.html"
@@ -28,6 +30,17 @@ JOURNAL = "journal.html"
 LEDGER = "ledger/index.html"
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut after a whole word when it is not too far back."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:·—–-") + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +92,22 @@ class Page:
     title: str  # the page's own title; the layout adds the site title
     description: str = ""  # meta and Open Graph description; the tagline when empty
     feed: FeedRef | None = None  # a feed of this page's own list, besides the site feed
+
+    @property
+    def tab_title(self) -> str:
+        """``<page> · <owner>``, at most ``TAB_TITLE_LIMIT`` characters: what a browser tab,
+        a bookmark and a search result show, so the owner's name always survives the cut."""
+        identity = self.site.identity
+        if self.path == HOME:
+            about = identity.role or identity.title
+            return truncate(f"{identity.owner} · {about}" if about else identity.owner, TAB_LIMIT)
+        suffix = f" · {identity.owner}"
+        return _shorten(self.heading, max(TAB_LIMIT - len(suffix), 20)) + suffix
+
+    @property
+    def heading(self) -> str:
+        """What the tab title says this page is; an item page's own title, without its kind."""
+        return self.title
 
     @property
     def root(self) -> str:
@@ -206,3 +235,7 @@ class ItemPage(Page):
 
     entry: EvidenceEntry
     chains: tuple[Chain, ...]  # chains this item is a step of
+
+    @property
+    def heading(self) -> str:
+        return self.entry.title

@@ -83,7 +83,7 @@ def _titled(title: str, pager: Pager) -> str:
 
 
 def _item_title(entry: EvidenceEntry) -> str:
-    if entry.reference is None:
+    if entry.reference is None or entry.reference in entry.title:  # "… v3.3.0 → production"
         return entry.title
     if entry.reference == entry.title:  # a release named after its tag
         return f"{entry.kind_label} {entry.reference}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from collector.categories import STAGES, Category
@@ -36,6 +37,7 @@ from renderer.model import (
     Window,
 )
 from renderer.text import clean_line, http_url
+from renderer.titles import Titles
 
 __all__ = ["SiteModel", "build_site_model", "category_page"]
 
@@ -122,6 +124,7 @@ def _surfaced_entries(
     systems: _Systems,
     disclosure: _Disclosure,
     config: EvidenceConfig,
+    titles: Titles,
 ) -> tuple[Pair, ...]:
     surfaced = _newest_first(c for c in classified if c.classification.surfaced)
     keys = [stable_key(c.item) for c in surfaced]
@@ -139,15 +142,31 @@ def _surfaced_entries(
                 owned=config.identity.owns(c.item.repo.forge, c.item.repo.host, c.item.author),
                 owner=config.site.owner,
                 tag_prefix=config.tags.prefix,
+                title=titles.title_of(c.item),
             ),
         )
         for c in surfaced
     )
+    pairs = _distinct_private_titles(pairs)
     paths = [entry.path for _, entry in pairs]
     if len(set(paths)) != len(paths):
         duplicate = next(p for p in paths if paths.count(p) > 1)
         raise RenderError(f"two items would be written to {duplicate}; refusing to overwrite one")
     return pairs
+
+
+def _distinct_private_titles(pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
+    """Number redacted entries that would read the same (same kind, system and day), oldest
+    first, so no list shows two identical rows; public titles are the forge's own."""
+    titles = Counter(e.title for _, e in pairs if e.redacted)
+    seen: Counter[str] = Counter()
+    numbered: list[Pair] = []
+    for c, e in reversed(pairs):
+        if e.redacted and titles[e.title] > 1:
+            seen[e.title] += 1
+            e = replace(e, title=f"{e.title} (#{seen[e.title]})")
+        numbered.append((c, e))
+    return tuple(reversed(numbered))
 
 
 def _sections(
@@ -287,7 +306,12 @@ class _Context:
         self.disclosure = _Disclosure(config)
         self.window = window
         self.pairs = _surfaced_entries(
-            classified, self.stages, self.systems, self.disclosure, config
+            classified,
+            self.stages,
+            self.systems,
+            self.disclosure,
+            config,
+            Titles(stored.item for stored in snapshot.items),
         )
         incident_records = any(s.item.kind is Kind.INCIDENT for s in snapshot.items)
         self.timeline: Timeline = build_timeline(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,50 @@ def test_every_figure_states_the_number_of_items_it_lists(demo: Path) -> None:
             stated = next(int(g) for g in counted.groups() if g)
             assert stated == len(rows), f"{page.name}: {value!r} but {len(rows)} rows"
     assert urls, "the demo has no figure pages"
+
+
+def _rows(page: BeautifulSoup) -> list[list[str]]:
+    """Every list a visitor scans on ``page``: the text of each row's title, list by list."""
+    lists = [
+        [_text(li, "a") for li in ol.select(":scope > li") if li.select_one("a")]
+        for ol in page.select("ol.entries, ol.decisions")
+    ]
+    lists.extend(
+        [[_text(row, "td:nth-of-type(2) a") for row in body.select("tr")]]
+        for body in page.select("table.ledger tbody")
+    )
+    return [rows for rows in lists if rows]
+
+
+def test_no_two_adjacent_rows_of_any_list_read_the_same(demo: Path) -> None:
+    checked = 0
+    for path in sorted(demo.rglob("*.html")):
+        for rows in _rows(parse(path)):
+            checked += len(rows)
+            for above, below in pairwise(rows):
+                assert above != below, f"{path.relative_to(demo)}: two rows read {above!r}"
+    assert checked > 300, "the check must have read the demo's lists"
+
+
+def test_deployments_and_releases_are_titled_by_what_shipped_where(
+    ledger: dict[str, Any],
+) -> None:
+    titles = {(i["kind"], i["title"]) for i in ledger["items"]}
+    assert ("deployment", "helm-charts v3.3.0 → production") in titles
+    assert ("release", "ocm-brain v1.8.0 — validated model output") in titles
+    assert ("release", "payments-api v3.3.0") in titles  # named after its version: no repeat
+    # A branch deployment is told apart by the commit it shipped.
+    assert ("deployment", "payments-api main@380ab38 → production") in titles
+    assert not any(title.startswith("Deploy main") for _, title in titles)
+
+
+def test_tab_titles_name_the_item_and_the_owner_within_70_characters(demo: Path) -> None:
+    owner = "Dana Developer"
+    tabs = {
+        path.relative_to(demo).as_posix(): _text(parse(path), "title")
+        for path in sorted(demo.rglob("*.html"))
+    }
+    assert all(len(tab) <= 70 for tab in tabs.values()), max(tabs.values(), key=len)
+    assert all(tab.endswith(f" · {owner}") or tab.startswith(owner) for tab in tabs.values())
+    [item] = [p for p in tabs if p.startswith("items/helm-charts-mr-52-")]
+    assert tabs[item] == ("ADR 12: resource limits are set from measured p99… · Dana Developer")

@@ -124,9 +124,9 @@ def test_build_lists_exactly_the_tagged_public_pull_requests(
     for category in ("architecture", "merge-request", "deployment", "monitoring"):
         for title in listed(site, category):
             pulls_on_pages.setdefault(title, set()).add(category)
-    releases = {title for title in pulls_on_pages if title == "1.0.0"}
-    assert releases == {"1.0.0"}, "the public release is deployment evidence"
-    del pulls_on_pages["1.0.0"]
+    releases = {title for title in pulls_on_pages if title == "ledger-api v1.0.0"}
+    assert releases == {"ledger-api v1.0.0"}, "the public release is deployment evidence"
+    del pulls_on_pages["ledger-api v1.0.0"]
     assert pulls_on_pages == {title: categories for title, (_, categories) in TAGGED.items()}
 
     # Each item page says why it is there and links back to the real pull request.

@@ -121,7 +121,7 @@ def test_category_pages_list_exactly_their_surfaced_items_newest_first(
         assert dates == sorted(dates, reverse=True)
     deployment = parse(sample_site / "deployment.html")
     titles = [a.get_text() for a in deployment.select("a.entry-title")]
-    assert titles[:2] == ["v1.9.0-rc1", "v1.8.0"]
+    assert titles[:2] == ["payments-api v1.9.0-rc1", "payments-api v1.8.0"]
     assert "v2.0.0" not in deployment.get_text()  # a draft release is never surfaced
 
 

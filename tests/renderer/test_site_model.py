@@ -78,7 +78,7 @@ def test_each_kind_gets_its_label_and_reference(sample: Inputs) -> None:
     assert ("Commit", "0123456") in by_kind
     assert ("Release", "v1.9.0-rc1") in by_kind
     assert ("Merge request", "!7") in by_kind  # GitLab writes merge requests as !iid
-    prerelease = entry_titled(sample, "v1.9.0-rc1")
+    prerelease = entry_titled(sample, "payments-api v1.9.0-rc1")
     assert prerelease.state == "pre-release"
     assert re.fullmatch(r"items/payments-api-release-v1-9-0-rc1-[0-9a-f]{6}\.html", prerelease.path)
 
@@ -86,8 +86,8 @@ def test_each_kind_gets_its_label_and_reference(sample: Inputs) -> None:
 def test_private_entries_hold_nothing_but_kind_date_stage_and_system(sample: Inputs) -> None:
     redacted = [e for e in sample.model().entries if e.redacted]
     assert {e.title for e in redacted} == {
-        "Merge request in a private repository",
-        "Commit in a private repository",
+        "Merge request in a private repository of OCM Brain, 2025-02-03",
+        "Commit in a private repository of OCM Brain, 2025-02-04",
     }
     for entry in redacted:
         hidden = (entry.reference, entry.author, entry.repository, entry.forge, entry.source)
@@ -112,7 +112,7 @@ def test_an_item_of_an_unknown_repository_is_redacted_too() -> None:
     item = merge_request(PAYMENTS, 5, "Orphan", labels=("evidence",), merged_at=day(1))
     inputs = make_inputs(make_config(), [], [stored(item)])
     [entry] = inputs.model().entries
-    assert entry.redacted and entry.title == "Merge request in a private repository"
+    assert entry.redacted and entry.title == "Merge request in a private repository, 2025-01-02"
 
 
 def test_internal_repositories_count_as_private() -> None:
