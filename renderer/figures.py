@@ -15,6 +15,7 @@ from statistics import median
 from collector.records import RepoRef
 from renderer.chains import Event, Timeline, failure_after
 from renderer.model import Figure, FigureRow, FigureSet, MonthCount, Window
+from renderer.private import public_first
 
 WINDOW_MONTHS = 12
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -102,7 +103,8 @@ class FigureBuilder:
             empty_note=empty_note,
             definition=definition,
             window=self.window,
-            rows=tuple(reversed(rows)),  # newest first, like every list of the site
+            # Newest first, like every list of the site; private work after public work.
+            rows=public_first(reversed(rows), lambda row: row.entry.redacted),
             path=self._path(slug),
             by_month=by_month,
         )

@@ -104,18 +104,42 @@ class EvidenceEntry:
         return self.event_at.year
 
     @property
+    def published_facts(self) -> str:
+        """What a redacted entry's page shows, in words: "stage, date and system"."""
+        facts = ["stage" if len(self.categories) == 1 else "stages", "date"]
+        if self.systems:
+            facts.append("system" if len(self.systems) == 1 else "systems")
+        if self.size:
+            facts.append("size")
+        return ", ".join(facts[:-1]) + " and " + facts[-1]
+
+    @property
     def forge_name(self) -> str:
         """ "GitHub" or "GitLab", for "View on GitLab" (``forge`` also names the host)."""
         return _FORGE_NAMES.get(self.forge_slug or "", "the forge")
 
 
 @dataclass(frozen=True, slots=True)
+class PrivateSummary:
+    """Redacted entries of a list, summed up: shown instead of them, or before them."""
+
+    count: int
+    headline: str  # "3 changes in private repositories"
+    detail: str  # "2 in Deployment, 1 in Monitoring; 3 of Payments Platform"
+
+    @property
+    def text(self) -> str:
+        return f"{self.headline}: {self.detail}." if self.detail else f"{self.headline}."
+
+
+@dataclass(frozen=True, slots=True)
 class CategorySection:
-    """A stage with its surfaced entries, newest first."""
+    """A stage with its surfaced entries: public ones newest first, then private ones."""
 
     stage: StageRef
     entries: tuple[EvidenceEntry, ...]
-    newest: tuple[EvidenceEntry, ...]  # the few shown on the home page
+    newest: tuple[EvidenceEntry, ...]  # the few public ones shown on the home page
+    private: PrivateSummary | None = None  # the redacted entries among ``entries``
 
     @property
     def count(self) -> int:
@@ -205,6 +229,7 @@ class SystemView:
     sections: tuple[CategorySection, ...]  # this system's entries by stage
     chains: tuple[Chain, ...]
     figures: FigureSet
+    private: PrivateSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +315,7 @@ class SiteModel:
     stylesheets: tuple[str, ...]  # site-relative paths, built-in first
     adr_records: bool  # whether any decision record was collected
     counts: Counts  # the one set of numbers every page and ledger.json shows
+    private: PrivateSummary | None = None  # every redacted entry, summed up
 
     @property
     def evidence_count(self) -> int:

@@ -16,6 +16,7 @@ from renderer.model import (
     EvidenceEntry,
     Figure,
     FigureSet,
+    PrivateSummary,
     SiteModel,
     SystemView,
 )
@@ -134,7 +135,7 @@ class HomePage(Page):
     template: ClassVar[str] = "index.html"
     section: ClassVar[str] = "home"
 
-    journal: tuple[EvidenceEntry, ...]  # the newest entries
+    journal: tuple[EvidenceEntry, ...]  # the newest public entries
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,6 +175,7 @@ class LedgerPage(Page):
     facets: tuple[LedgerFacet, ...]
     entries: tuple[EvidenceEntry, ...]
     pager: Pager
+    private: PrivateSummary | None = None  # the view's redacted items, listed after the rest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,6 +205,7 @@ class JournalPage(Page):
 
     months: tuple[JournalMonth, ...]
     pager: Pager
+    private: PrivateSummary | None = None  # private work, summed up instead of listed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

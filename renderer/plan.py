@@ -37,6 +37,7 @@ from renderer.pages import (
     SystemPage,
     page_paths,
 )
+from renderer.private import public_entries_first, summarise_private
 
 STAGE_PAGE_SIZE = 25
 JOURNAL_PAGE_SIZE = 25
@@ -188,7 +189,7 @@ def _ledger_pages(site: SiteModel) -> Iterator[Page]:
     views: list[View] = [(everything, lambda _: True)]
     views.extend(view for _, facet_views in facets for view in facet_views)
     for view, wanted in views:
-        entries = [e for e in site.entries if wanted(e)]
+        entries = public_entries_first(e for e in site.entries if wanted(e))
         title = "Evidence ledger" if not view.dimension else f"Evidence ledger: {view.label}"
         stem = view.path.removesuffix(".html")
         for path, chunk, pager in paginate(entries, stem, LEDGER_PAGE_SIZE):
@@ -202,6 +203,7 @@ def _ledger_pages(site: SiteModel) -> Iterator[Page]:
                 facets=shown,
                 entries=chunk,
                 pager=pager,
+                private=summarise_private(entries),
             )
 
 
@@ -211,7 +213,9 @@ def _month_label(entry: EvidenceEntry) -> str:
 
 def _journal_pages(site: SiteModel) -> Iterator[Page]:
     stem = JOURNAL.removesuffix(".html")
-    for path, chunk, pager in paginate(site.entries, stem, JOURNAL_PAGE_SIZE):
+    # A logbook of what can be read: private work is summed up on it, not itemised.
+    public = [e for e in site.entries if not e.redacted]
+    for path, chunk, pager in paginate(public, stem, JOURNAL_PAGE_SIZE):
         months: list[JournalMonth] = []
         for entry in chunk:
             label = _month_label(entry)
@@ -226,6 +230,7 @@ def _journal_pages(site: SiteModel) -> Iterator[Page]:
             description="A dated log of the surfaced evidence, newest first.",
             months=tuple(months),
             pager=pager,
+            private=site.private,
         )
 
 
@@ -261,7 +266,7 @@ def plan_pages(site: SiteModel) -> tuple[Page, ...]:
             path=HOME,
             title=identity.owner,
             description=identity.tagline or identity.mission,
-            journal=site.entries[:HOME_JOURNAL],
+            journal=tuple(e for e in site.entries if not e.redacted)[:HOME_JOURNAL],
         )
     ]
     pages.extend(_stage_pages(site))

@@ -36,6 +36,7 @@ from renderer.model import (
     SystemView,
     Window,
 )
+from renderer.private import public_entries_first, public_first, summarise_private
 from renderer.text import clean_line, http_url
 from renderer.titles import Titles
 
@@ -175,8 +176,13 @@ def _sections(
     listed = tuple(entries)
     sections = []
     for category, stage in stages.items():
-        members = tuple(e for c, e in listed if category in c.classification.categories)
-        sections.append(CategorySection(stage, members, members[:NEWEST_PER_STAGE]))
+        members = public_entries_first(
+            e for c, e in listed if category in c.classification.categories
+        )
+        public = tuple(e for e in members if not e.redacted)
+        sections.append(
+            CategorySection(stage, members, public[:NEWEST_PER_STAGE], summarise_private(members))
+        )
     return tuple(sections)
 
 
@@ -206,7 +212,8 @@ def _repository_link(repository: Repository) -> Link:
 
 
 def _chains_in(chains: Sequence[Chain], paths: frozenset[str]) -> tuple[Chain, ...]:
-    return tuple(chain for chain in chains if chain.head.path in paths)
+    listed = (chain for chain in chains if chain.head.path in paths)
+    return public_first(listed, lambda chain: chain.head.redacted)
 
 
 def _system_views(
@@ -247,6 +254,7 @@ def _system_views(
                     slug=f"system-{system.slug}",
                     in_scope=_in_specs(specs),
                 ),
+                private=summarise_private(e for _, e in members),
             )
         )
     return tuple(views)
@@ -350,8 +358,8 @@ def build_site_model(
         entries=entries,
         systems=_system_views(config, snapshot, context),
         repositories=_public_repositories(snapshot, context),
-        decisions=build_decisions(context.pairs),
-        chains=context.chains,
+        decisions=public_first(build_decisions(context.pairs), lambda d: d.entry.redacted),
+        chains=public_first(context.chains, lambda chain: chain.head.redacted),
         figures=build_figures(
             context.timeline, context.window, scope="All systems", slug="all", in_scope=_any
         ),
@@ -359,6 +367,7 @@ def build_site_model(
         stylesheets=stylesheets,
         adr_records=any(s.item.kind is Kind.DECISION for s in snapshot.items),
         counts=count_entries(entries, categories),
+        private=summarise_private(entries),
     )
 
 

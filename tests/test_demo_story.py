@@ -169,3 +169,50 @@ def test_tab_titles_name_the_item_and_the_owner_within_70_characters(demo: Path)
     assert all(tab.endswith(f" · {owner}") or tab.startswith(owner) for tab in tabs.values())
     [item] = [p for p in tabs if p.startswith("items/helm-charts-mr-52-")]
     assert tabs[item] == ("ADR 12: resource limits are set from measured p99… · Dana Developer")
+
+
+def _first_rows(page: BeautifulSoup) -> list[Tag]:
+    lists = page.select("ol.entries, ol.decisions, ol.chains, table.ledger tbody")
+    return [row for rows in lists if (row := rows.find(["li", "tr"])) is not None]
+
+
+def test_no_list_opens_with_private_work(demo: Path, ledger: dict[str, Any]) -> None:
+    assert ledger["counts"]["redacted"] >= 2, "the demo must have private work to place"
+    opened = 0
+    for path in sorted(demo.rglob("*.html")):
+        for row in _first_rows(parse(path)):
+            opened += 1
+            where = f"{path.relative_to(demo)}: {row.get_text(' ', strip=True)[:80]!r}"
+            assert "redacted" not in (row.get("class") or []), where
+            assert "private repositor" not in row.get_text(), where
+    assert opened > 50
+
+
+def test_private_work_is_summed_up_by_stage_and_system_where_it_is_left_out(demo: Path) -> None:
+    home = parse(demo / "index.html")
+    assert not home.select(".entry.redacted"), "the home page itemises no private work"
+    summary = _text(home, "#counts-heading ~ .private-summary")
+    assert summary == (
+        "2 changes in private repositories: 1 in Architecture, 1 in Deployment; "
+        "1 of Payments Platform."
+    )
+    journal = parse(demo / "journal.html")
+    assert not journal.select(".entry.redacted")
+    assert "2 changes in private repositories" in _text(journal, ".private-summary")
+    ledger_page = parse(demo / "ledger" / "index.html")
+    rows = ledger_page.select("table.ledger tbody tr")
+    assert [("redacted" in (r.get("class") or [])) for r in rows[-2:]] == [True, True]
+
+
+def test_a_redaction_notice_names_only_what_the_page_shows(demo: Path) -> None:
+    notices = {}
+    for path in sorted((demo / "items").glob("private-*.html")):
+        page = parse(path)
+        notices[_text(page, ".notice")] = (
+            bool(page.select("#systems-heading")),
+            "Size" in [dt.get_text() for dt in page.select(".provenance dt")],
+        )
+    for notice, (system_shown, size_shown) in notices.items():
+        assert ("system" in notice) == system_shown, notice
+        assert ("size" in notice) == size_shown, notice
+    assert len(notices) == 2

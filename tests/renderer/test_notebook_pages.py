@@ -220,7 +220,11 @@ def test_the_journal_groups_entries_by_month_newest_first(sample_site: Path) -> 
         "February 2025",
         "January 2025",
     ]
-    assert len(journal.select("a.entry-title")) == 10
+    # The two private items are summed up, not itemised: a logbook of what can be read.
+    assert len(journal.select("a.entry-title")) == 8
+    assert text(journal, ".private-summary").startswith(
+        "Not itemised here: 2 changes in private repositories"
+    )
     home = parse(sample_site / "index.html")
     latest = [
         a.get_text()
