@@ -95,6 +95,7 @@ class FigureBuilder:
         rows: Sequence[FigureRow],
         empty_note: str = "No items in this window.",
         by_month: tuple[MonthCount, ...] = (),
+        phrase: str | None = None,
     ) -> Figure:
         return Figure(
             slug=slug,
@@ -107,6 +108,7 @@ class FigureBuilder:
             rows=public_first(reversed(rows), lambda row: row.entry.redacted),
             path=self._path(slug),
             by_month=by_month,
+            phrase=phrase if value is not None else None,
         )
 
     def _by_month(self, events: Sequence[Event]) -> tuple[MonthCount, ...]:
@@ -131,7 +133,11 @@ class FigureBuilder:
             f"its {self.window.months} months.",
             rows,
             by_month=self._by_month(deployments),
+            phrase=f"{_counted(count, self._shipped_noun())} in {self.window.months} months",
         )
+
+    def _shipped_noun(self) -> str:
+        return "deployment" if self.timeline.deployment_records else "release"
 
     def _lead_time_merge(self, in_scope: InScope) -> Figure:
         changes = [
@@ -153,6 +159,7 @@ class FigureBuilder:
             "For each merge request in the ledger merged in the window: the time from opened "
             "to merged. The median of those times.",
             rows,
+            phrase=f"median {duration(_median(deltas))} from opened to merged" if deltas else None,
         )
 
     def _lead_time_deploy(self, in_scope: InScope) -> Figure:
@@ -181,6 +188,12 @@ class FigureBuilder:
             "time from opened to the first deployment of the release that shipped it. The "
             f"median of those times. {self.timeline.deployment_definition}",
             rows,
+            phrase=(
+                f"median {duration(_median(deltas))} from opened to "
+                f"{'production' if self.timeline.deployment_records else 'release'}"
+            )
+            if deltas
+            else None,
         )
 
     def _change_failure(self, deployments: Sequence[Event]) -> Figure:
@@ -207,6 +220,8 @@ class FigureBuilder:
             "repository follows it before its next deployment. The share of the window's "
             f"deployments that did. {self.timeline.deployment_definition}",
             rows,
+            phrase=f"{len(deployments) - failed} of "
+            f"{_counted(len(deployments), self._shipped_noun())} needed no fix",
         )
 
     def _no_incidents_note(self) -> str:
@@ -234,6 +249,7 @@ class FigureBuilder:
             "the window.",
             rows,
             empty_note=self._no_incidents_note(),
+            phrase=f"{_counted(len(incidents), 'incident')} in {self.window.months} months",
         )
 
     def _time_to_resolve(self, in_scope: InScope) -> Figure:
@@ -260,7 +276,33 @@ class FigureBuilder:
             "closed. The median of those times.",
             rows,
             empty_note=self._no_incidents_note(),
+            phrase=f"incidents resolved in a median {duration(_median(deltas))}"
+            if deltas
+            else None,
         )
+
+
+# Which figures the first screen shows, strongest first: shipping, speed to production,
+# recovery; the rest stand in when one has no data.
+HIGHLIGHT_ORDER = (
+    "deployments",
+    "lead-time-deploy",
+    "time-to-resolve",
+    "lead-time-merge",
+    "incidents",
+    "change-failure",
+)
+HIGHLIGHTS = 3
+
+
+def strongest_figures(figures: FigureSet, count: int = HIGHLIGHTS) -> tuple[Figure, ...]:
+    """The ``count`` figures the first screen states in words, in ``HIGHLIGHT_ORDER``."""
+    by_slug = {f.slug: f for f in figures.figures if f.phrase}
+    return tuple(by_slug[s] for s in HIGHLIGHT_ORDER if s in by_slug)[:count]
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
 
 
 def build_figures(

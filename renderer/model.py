@@ -28,6 +28,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactLink:
+    """A way to reach the owner, from ``[site.links]``: mailto: or an http(s) URL."""
+
+    kind: str  # "email", "github", "gitlab", "linkedin", "website", "cv" or "other"
+    label: str  # what the link says
+    href: str
+    me: bool  # a profile of the owner: rel="me"
+
+
+@dataclass(frozen=True, slots=True)
 class SiteIdentity:
     title: str
     owner: str
@@ -36,6 +46,9 @@ class SiteIdentity:
     mission: str
     base_url: str  # ends with "/"
     language: str
+    summary: str = ""  # the owner's one sentence for the first screen
+    links: tuple[ContactLink, ...] = ()
+    avatar: str | None = None  # site path of the owner's picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +216,7 @@ class Figure:
     rows: tuple[FigureRow, ...]
     path: str  # page listing the rows
     by_month: tuple[MonthCount, ...] = ()
+    phrase: str | None = None  # the value in plain words: "14 deployments in 12 months"
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +328,7 @@ class SiteModel:
     window: Window
     stylesheets: tuple[str, ...]  # site-relative paths, built-in first
     adr_records: bool  # whether any decision record was collected
+    highlights: tuple[Figure, ...]  # the strongest figures, for the first screen
     counts: Counts  # the one set of numbers every page and ledger.json shows
     private: PrivateSummary | None = None  # every redacted entry, summed up
 

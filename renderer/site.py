@@ -23,13 +23,13 @@ from renderer.chains import Pair, Timeline, build_chains, build_timeline
 from renderer.counts import count_entries
 from renderer.decisions import build_decisions
 from renderer.entries import build_entry, forge_label, stable_key, utc
-from renderer.figures import build_figures, figure_window
+from renderer.figures import build_figures, figure_window, strongest_figures
+from renderer.identity import avatar_path, site_identity
 from renderer.model import (
     CategorySection,
     Chain,
     Link,
     PublicRepository,
-    SiteIdentity,
     SiteModel,
     StageRef,
     SystemRef,
@@ -40,7 +40,7 @@ from renderer.private import public_entries_first, public_first, summarise_priva
 from renderer.text import clean_line, http_url
 from renderer.titles import Titles
 
-__all__ = ["SiteModel", "build_site_model", "category_page"]
+__all__ = ["SiteModel", "avatar_path", "build_site_model", "category_page"]
 
 NEWEST_PER_STAGE = 3  # entries per stage on the home page
 STACK_SIZE = 5  # languages shown per system
@@ -342,17 +342,12 @@ def build_site_model(
     site = config.site
     stylesheets = (STYLESHEET, THEME_STYLESHEET) if config.theme.css else (STYLESHEET,)
     categories = _sections(context.pairs, context.stages)
+    figures = build_figures(
+        context.timeline, context.window, scope="All systems", slug="all", in_scope=_any
+    )
     entries = tuple(entry for _, entry in context.pairs)
     return SiteModel(
-        identity=SiteIdentity(
-            title=site.title,
-            owner=site.owner,
-            role=site.role,
-            tagline=site.tagline,
-            mission=site.mission,
-            base_url=site.base_url,
-            language=site.language,
-        ),
+        identity=site_identity(site),
         generated_at=utc(generated_at),
         categories=categories,
         entries=entries,
@@ -360,9 +355,8 @@ def build_site_model(
         repositories=_public_repositories(snapshot, context),
         decisions=public_first(build_decisions(context.pairs), lambda d: d.entry.redacted),
         chains=public_first(context.chains, lambda chain: chain.head.redacted),
-        figures=build_figures(
-            context.timeline, context.window, scope="All systems", slug="all", in_scope=_any
-        ),
+        figures=figures,
+        highlights=strongest_figures(figures),
         window=context.window,
         stylesheets=stylesheets,
         adr_records=any(s.item.kind is Kind.DECISION for s in snapshot.items),

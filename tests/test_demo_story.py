@@ -216,3 +216,44 @@ def test_a_redaction_notice_names_only_what_the_page_shows(demo: Path) -> None:
         assert ("system" in notice) == system_shown, notice
         assert ("size" in notice) == size_shown, notice
     assert len(notices) == 2
+
+
+def test_the_first_screen_says_who_what_is_proven_and_how_to_reach_them(demo: Path) -> None:
+    home = parse(demo / "index.html")
+    main = home.select_one("main")
+    assert main is not None
+    hero = main.find("section")
+    assert isinstance(hero, Tag) and "hero" in (hero.get("class") or [])
+    assert _text(hero, "h1") == "Dana Developer"
+    assert _text(hero, ".role") == "Backend Engineer"
+    assert _text(hero, ".summary").startswith("I build and run payment and AI-scoring backends")
+
+    figures = hero.select(".hero-figures a")
+    assert [a.get_text() for a in figures] == [
+        "14 deployments in 12 months",
+        "median 28.9 days from opened to production",
+        "incidents resolved in a median 1.6 h",
+    ]
+    for link in figures:
+        page = parse(demo / attr(link, "href"))
+        assert "Definition" in [dt.get_text() for dt in page.select("dl.facts dt")]
+        assert page.select("ol.entries > li"), f"{attr(link, 'href')} lists no items"
+
+    contact = {a.get_text(): a for a in hero.select(".contact a")}
+    assert list(contact) == [
+        "dana@dana.example",
+        "GitHub",
+        "GitLab",
+        "LinkedIn",
+        "CV",
+        "Mastodon",
+    ]
+    assert attr(contact["dana@dana.example"], "href") == "mailto:dana@dana.example"
+    for label in ("GitHub", "GitLab", "LinkedIn", "Mastodon"):
+        assert contact[label].get("rel") == ["me"], label
+        assert attr(contact[label], "href").startswith("https://")
+    assert contact["CV"].get("rel") is None  # a document, not a profile that links back
+
+    avatar = hero.select_one("img.avatar")
+    assert avatar is not None and (demo / attr(avatar, "src")).is_file()
+    assert attr(avatar, "src") == "avatar.svg"  # from the site's own origin: the CSP allows it
