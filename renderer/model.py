@@ -9,12 +9,17 @@ only HTML is ``RenderedBody.html``, produced by the sanitiser in ``renderer.mark
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from collector.categories import Category
 from collector.records import Kind
 from renderer.markdown import RenderedBody
+
+if TYPE_CHECKING:
+    from renderer.ranking import Rank
 
 _FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
 
@@ -151,7 +156,7 @@ class CategorySection:
 
     stage: StageRef
     entries: tuple[EvidenceEntry, ...]
-    newest: tuple[EvidenceEntry, ...]  # the few public ones shown on the home page
+    highlights: tuple[EvidenceEntry, ...]  # the strongest few public ones, for the home page
     private: PrivateSummary | None = None  # the redacted entries among ``entries``
 
     @property
@@ -329,6 +334,7 @@ class SiteModel:
     stylesheets: tuple[str, ...]  # site-relative paths, built-in first
     adr_records: bool  # whether any decision record was collected
     highlights: tuple[Figure, ...]  # the strongest figures, for the first screen
+    ranks: Mapping[str, Rank]  # entry path -> how much it proves (renderer.ranking)
     counts: Counts  # the one set of numbers every page and ledger.json shows
     private: PrivateSummary | None = None  # every redacted entry, summed up
 

@@ -13,6 +13,7 @@ from typing import ClassVar
 from renderer.model import (
     CategorySection,
     Chain,
+    DecisionView,
     EvidenceEntry,
     Figure,
     FigureSet,
@@ -136,6 +137,7 @@ class HomePage(Page):
     section: ClassVar[str] = "home"
 
     journal: tuple[EvidenceEntry, ...]  # the newest public entries
+    decisions: tuple[DecisionView, ...] = ()  # the strongest few public decisions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

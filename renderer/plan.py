@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from renderer.model import Chain, EvidenceEntry, SiteModel
+from renderer.model import Chain, DecisionView, EvidenceEntry, SiteModel
 from renderer.pages import (
     DECISIONS,
     HOME,
@@ -43,6 +43,7 @@ STAGE_PAGE_SIZE = 25
 JOURNAL_PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 100
 HOME_JOURNAL = 5
+HOME_DECISIONS = 3
 FORGE_LABELS = {"github": "GitHub", "gitlab": "GitLab"}
 MONTH_NAMES = (
     "January",
@@ -257,6 +258,12 @@ def _chains_by_entry(site: SiteModel) -> dict[str, tuple[Chain, ...]]:
     return {path: tuple(chains) for path, chains in found.items()}
 
 
+def _strongest_decisions(site: SiteModel) -> tuple[DecisionView, ...]:
+    public = [d for d in site.decisions if not d.entry.redacted]
+    public.sort(key=lambda d: site.ranks[d.entry.path].key(d.entry))
+    return tuple(public[:HOME_DECISIONS])
+
+
 def plan_pages(site: SiteModel) -> tuple[Page, ...]:
     """Every HTML page of the site, in a fixed order."""
     identity = site.identity
@@ -267,6 +274,7 @@ def plan_pages(site: SiteModel) -> tuple[Page, ...]:
             title=identity.owner,
             description=identity.tagline or identity.mission,
             journal=tuple(e for e in site.entries if not e.redacted)[:HOME_JOURNAL],
+            decisions=_strongest_decisions(site),
         )
     ]
     pages.extend(_stage_pages(site))

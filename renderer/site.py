@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from collector.categories import STAGES, Category
 from collector.classify import ClassifiedItem
@@ -34,15 +35,14 @@ from renderer.model import (
     StageRef,
     SystemRef,
     SystemView,
-    Window,
 )
 from renderer.private import public_entries_first, public_first, summarise_private
+from renderer.ranking import HIGHLIGHTS_PER_STAGE, Rank, rank_entries, strongest
 from renderer.text import clean_line, http_url
 from renderer.titles import Titles
 
 __all__ = ["SiteModel", "avatar_path", "build_site_model", "category_page"]
 
-NEWEST_PER_STAGE = 3  # entries per stage on the home page
 STACK_SIZE = 5  # languages shown per system
 LANGUAGES_PER_REPOSITORY = 5
 TOPICS_PER_REPOSITORY = 12
@@ -171,7 +171,7 @@ def _distinct_private_titles(pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
 
 
 def _sections(
-    entries: Iterable[Pair], stages: Mapping[Category, StageRef]
+    entries: Iterable[Pair], stages: Mapping[Category, StageRef], ranks: Mapping[str, Rank]
 ) -> tuple[CategorySection, ...]:
     listed = tuple(entries)
     sections = []
@@ -179,10 +179,8 @@ def _sections(
         members = public_entries_first(
             e for c, e in listed if category in c.classification.categories
         )
-        public = tuple(e for e in members if not e.redacted)
-        sections.append(
-            CategorySection(stage, members, public[:NEWEST_PER_STAGE], summarise_private(members))
-        )
+        highlights = strongest(members, ranks, HIGHLIGHTS_PER_STAGE)
+        sections.append(CategorySection(stage, members, highlights, summarise_private(members)))
     return tuple(sections)
 
 
@@ -245,7 +243,7 @@ def _system_views(
                 evidence_count=len(members),
                 latest_version=_latest_version(snapshot, specs & shown.keys()),
                 stack=_top_languages(stack, STACK_SIZE),
-                sections=_sections(members, context.stages),
+                sections=_sections(members, context.stages, context.ranks),
                 chains=_chains_in(context.chains, paths),
                 figures=build_figures(
                     context.timeline,
@@ -307,8 +305,9 @@ class _Context:
         config: EvidenceConfig,
         snapshot: Snapshot,
         classified: Sequence[ClassifiedItem],
-        window: Window,
+        generated_at: datetime,
     ) -> None:
+        window = figure_window(generated_at)
         self.stages = _stages()
         self.systems = _Systems(config.systems)
         self.disclosure = _Disclosure(config)
@@ -326,6 +325,16 @@ class _Context:
             self.pairs, classified, incident_records=incident_records
         )
         self.chains = build_chains(self.timeline)
+        self.decisions = public_first(build_decisions(self.pairs), lambda d: d.entry.redacted)
+        # [[overrides]] with pin = true, in file order: the owner's own highlights.
+        pins = [o.url for o in config.overrides if o.pin]
+        self.ranks = rank_entries(
+            self.pairs,
+            chains=self.chains,
+            decisions=self.decisions,
+            pins={url: n for n, url in enumerate(pins, start=1)},
+            generated_at=utc(generated_at),
+        )
 
 
 def build_site_model(
@@ -338,10 +347,10 @@ def build_site_model(
     """Everything the pages show, decided once. Pure: no I/O, no clock."""
     if generated_at.tzinfo is None:
         raise RenderError("generated_at must be timezone-aware (e.g. datetime.now(UTC))")
-    context = _Context(config, snapshot, classified, figure_window(generated_at))
+    context = _Context(config, snapshot, classified, generated_at)
     site = config.site
     stylesheets = (STYLESHEET, THEME_STYLESHEET) if config.theme.css else (STYLESHEET,)
-    categories = _sections(context.pairs, context.stages)
+    categories = _sections(context.pairs, context.stages, context.ranks)
     figures = build_figures(
         context.timeline, context.window, scope="All systems", slug="all", in_scope=_any
     )
@@ -353,7 +362,8 @@ def build_site_model(
         entries=entries,
         systems=_system_views(config, snapshot, context),
         repositories=_public_repositories(snapshot, context),
-        decisions=public_first(build_decisions(context.pairs), lambda d: d.entry.redacted),
+        decisions=context.decisions,
+        ranks=MappingProxyType(context.ranks),
         chains=public_first(context.chains, lambda chain: chain.head.redacted),
         figures=figures,
         highlights=strongest_figures(figures),

@@ -78,7 +78,7 @@ def test_every_page_has_the_layout_contract(sample_site: Path) -> None:
         assert (sample_site / path).read_text(encoding="utf-8").startswith("<!doctype html>\n")
 
 
-def test_home_shows_owner_counts_systems_and_the_newest_items_per_stage(
+def test_home_shows_owner_counts_systems_and_the_strongest_items_per_stage(
     sample: Inputs, sample_site: Path
 ) -> None:
     home = parse(sample_site / "index.html")
@@ -97,7 +97,8 @@ def test_home_shows_owner_counts_systems_and_the_newest_items_per_stage(
     assert text(ocm, ".stack") == "Python, HCL, Go, Shell"
     assert one(home, "#system-notebook").select_one(".version") is None
 
-    for category in Category:
+    model = sample.model()
+    for category, section in zip(Category, model.categories, strict=True):
         stage = one(home, f"#stage-{category.value}")
         assert STAGES[category].headline in stage.get_text()
         shown = entry_links(stage, "index.html")
@@ -107,7 +108,10 @@ def test_home_shows_owner_counts_systems_and_the_newest_items_per_stage(
             for href in entry_links(category_page, f"{category.value}.html")
             if not href.startswith("items/private-")
         ]
-        assert shown == public[:3]  # private work is summed up on the home page, not listed
+        # The strongest public items (private work is summed up, not listed), all on the
+        # stage's complete page too.
+        assert shown == [e.path for e in section.highlights]
+        assert set(shown) <= set(public) and len(shown) == min(3, len(public))
     assert "repositories.html" in links(home)
 
 

@@ -164,13 +164,18 @@ def test_public_repositories_skip_forks_and_private_and_sort_by_push(sample: Inp
     assert payments.link.href == "https://github.com/acme-corp/payments-api"
 
 
-def test_sections_follow_the_trail_and_keep_three_newest(sample: Inputs) -> None:
-    sections = sample.model().categories
+def test_sections_follow_the_trail_and_keep_the_three_strongest(sample: Inputs) -> None:
+    model = sample.model()
+    sections = model.categories
     assert [s.stage.category for s in sections] == list(Category)
     assert [s.stage.number for s in sections] == [1, 2, 3, 4]
     deployment = sections[2]
     assert deployment.count == 5
-    assert deployment.newest == deployment.entries[:3]
+    assert len(deployment.highlights) == 3
+    assert not any(e.redacted for e in deployment.highlights)
+    public = [e for e in deployment.entries if not e.redacted]
+    strongest = sorted(public, key=lambda e: model.ranks[e.path].key(e))
+    assert list(deployment.highlights) == strongest[:3]
 
 
 def test_unsafe_urls_become_text(sample: Inputs) -> None:
