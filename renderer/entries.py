@@ -27,6 +27,7 @@ from collector.records import (
     RepoRef,
     Tag,
 )
+from renderer.crossref import Linker, Reference, ReferenceIndex
 from renderer.markdown import RenderedBody, render_markdown, render_plain
 from renderer.model import CategoryReasons, EvidenceEntry, Link, StageRef, SystemRef
 from renderer.reasons import reason_sentence
@@ -128,21 +129,21 @@ DECISION_PARTS = (
 )
 
 
-def _body(item: Item) -> RenderedBody | None:
+def _body(item: Item, linker: Linker | None = None) -> RenderedBody | None:
     if isinstance(item, MergeRequest | Release | Incident) and item.body.strip():
-        return render_markdown(item.body)
+        return render_markdown(item.body, linker=linker)
     if isinstance(item, Commit):
         # The subject is the title; the rest of the message is the written intent.
         _, _, rest = item.message.partition("\n")
         if rest.strip():
-            return render_plain(rest)
+            return render_plain(rest, linker=linker)
     if isinstance(item, Decision):
         parts = [
             f"# {heading}\n\n{getattr(item, name)}"
             for heading, name in DECISION_PARTS
             if getattr(item, name).strip()
         ]
-        return render_markdown("\n\n".join(parts)) if parts else None
+        return render_markdown("\n\n".join(parts), linker=linker) if parts else None
     return None
 
 
@@ -251,6 +252,12 @@ def owner_tags(labels: tuple[str, ...], prefix: str) -> tuple[str, ...]:
     )
 
 
+def _linked_title(title: str, linker: Linker | None) -> tuple[str | Reference, ...]:
+    """The title in pieces when it holds a reference to link, else () (show ``title``)."""
+    pieces = tuple(linker.split(title)) if linker is not None else ()
+    return pieces if any(not isinstance(p, str) for p in pieces) else ()
+
+
 def build_entry(
     classified: ClassifiedItem,
     *,
@@ -261,6 +268,7 @@ def build_entry(
     owner: str = "",
     tag_prefix: str = "evidence",
     title: str | None = None,
+    references: ReferenceIndex | None = None,
 ) -> EvidenceEntry:
     """The entry of one surfaced item; ``redact`` keeps only what cannot identify the work.
 
@@ -298,12 +306,16 @@ def build_entry(
         )
     reference = _reference(item)
     labels = item.labels if isinstance(item, MergeRequest | Incident) else ()
+    path = item_page_path(classified, redacted=False)
+    linker = references.linker(item.repo, exclude=path) if references is not None else None
+    shown_title = title or clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}"
     return EvidenceEntry(
-        path=item_page_path(classified, redacted=False),
+        path=path,
         redacted=False,
         kind=item.kind,
         kind_label=kind_label,
-        title=title or clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}",
+        title=shown_title,
+        title_pieces=_linked_title(shown_title, linker),
         reference=reference,
         author=clean_line(item.author, 100) or None,
         repository=Link(clean_line(item.repo.path, 200), http_url(repository.url)),
@@ -317,7 +329,7 @@ def build_entry(
         source=Link(display_url(item.url), http_url(item.url)),
         labels=_labels(labels),
         shown_labels=owner_tags(_labels(labels), tag_prefix),
-        body=_body(item),
+        body=_body(item, linker),
         categories=_categories(classified, stages, redacted=False, owner=owner),
         systems=systems,
         size=change_size(item),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from collector.categories import Category
 from collector.records import Kind
+from renderer.crossref import Reference
 from renderer.markdown import RenderedBody
 
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ class EvidenceEntry:
     systems: tuple[SystemRef, ...]
     size: str | None  # "+120 −30 in 5 files" when the forge reported it
     by_owner: bool = False  # authored by one of the owner's [identity] accounts
+    # The title in pieces with its cross-references as links; () when it has none to link.
+    title_pieces: tuple[str | Reference, ...] = ()
 
     @property
     def year(self) -> int:

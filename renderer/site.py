@@ -22,8 +22,9 @@ from config.models import EvidenceConfig, SystemConfig
 from evidence.errors import RenderError
 from renderer.chains import Pair, Timeline, build_chains, build_timeline
 from renderer.counts import count_entries
+from renderer.crossref import ReferenceIndex
 from renderer.decisions import build_decisions
-from renderer.entries import build_entry, forge_label, stable_key, utc
+from renderer.entries import build_entry, forge_label, item_page_path, stable_key, utc
 from renderer.figures import build_figures, figure_window, strongest_figures
 from renderer.identity import avatar_path, site_identity
 from renderer.model import (
@@ -126,6 +127,7 @@ def _surfaced_entries(
     disclosure: _Disclosure,
     config: EvidenceConfig,
     titles: Titles,
+    references: ReferenceIndex,
 ) -> tuple[Pair, ...]:
     surfaced = _newest_first(c for c in classified if c.classification.surfaced)
     keys = [stable_key(c.item) for c in surfaced]
@@ -144,6 +146,7 @@ def _surfaced_entries(
                 owner=config.site.owner,
                 tag_prefix=config.tags.prefix,
                 title=titles.title_of(c.item),
+                references=references,
             ),
         )
         for c in surfaced
@@ -154,6 +157,25 @@ def _surfaced_entries(
         duplicate = next(p for p in paths if paths.count(p) > 1)
         raise RenderError(f"two items would be written to {duplicate}; refusing to overwrite one")
     return pairs
+
+
+def _references(
+    classified: Sequence[ClassifiedItem],
+    disclosure: _Disclosure,
+    repositories: Sequence[Repository],
+) -> ReferenceIndex:
+    """What ``#151``, ``!53``, ``ADR 12`` and SHAs point at in the repositories a page may
+    name: an item's page when it is on the site, else (hidden or not surfaced) the forge."""
+    index = ReferenceIndex()
+    for repository in repositories:
+        if disclosure.shown(repository):
+            index.add_repository(repository.ref, repository.url)
+    for c in classified:
+        if c.classification.hidden or not disclosure.shown(c.repository):
+            continue
+        path = item_page_path(c, redacted=False) if c.classification.surfaced else None
+        index.add_item(c.item, path)
+    return index
 
 
 def _distinct_private_titles(pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
@@ -312,6 +334,7 @@ class _Context:
         self.systems = _Systems(config.systems)
         self.disclosure = _Disclosure(config)
         self.window = window
+        self.references = _references(classified, self.disclosure, snapshot.repositories)
         self.pairs = _surfaced_entries(
             classified,
             self.stages,
@@ -319,13 +342,16 @@ class _Context:
             self.disclosure,
             config,
             Titles(stored.item for stored in snapshot.items),
+            self.references,
         )
         incident_records = any(s.item.kind is Kind.INCIDENT for s in snapshot.items)
         self.timeline: Timeline = build_timeline(
             self.pairs, classified, incident_records=incident_records
         )
         self.chains = build_chains(self.timeline)
-        self.decisions = public_first(build_decisions(self.pairs), lambda d: d.entry.redacted)
+        self.decisions = public_first(
+            build_decisions(self.pairs, self.references), lambda d: d.entry.redacted
+        )
         # [[overrides]] with pin = true, in file order: the owner's own highlights.
         pins = [o.url for o in config.overrides if o.pin]
         self.ranks = rank_entries(
