@@ -155,7 +155,9 @@ class FigureBuilder:
         return self._figure(
             "lead-time-merge",
             "Median lead time to merge",
-            f"{duration(_median(deltas))} over {len(deltas)} merge requests" if deltas else None,
+            f"{duration(_median(deltas))} over {_counted(len(deltas), 'merge request')}"
+            if deltas
+            else None,
             "For each merge request in the ledger merged in the window: the time from opened "
             "to merged. The median of those times.",
             rows,
@@ -183,7 +185,9 @@ class FigureBuilder:
         return self._figure(
             "lead-time-deploy",
             "Median lead time to first deployment",
-            f"{duration(_median(deltas))} over {len(deltas)} merge requests" if deltas else None,
+            f"{duration(_median(deltas))} over {_counted(len(deltas), 'merge request')}"
+            if deltas
+            else None,
             "For each merge request in the ledger merged in the window and shipped since: the "
             "time from opened to the first deployment of the release that shipped it. The "
             f"median of those times. {self.timeline.deployment_definition}",
@@ -211,7 +215,10 @@ class FigureBuilder:
             )
         share = None
         if deployments:
-            share = f"{failed} of {len(deployments)} deployments ({failed / len(deployments):.0%})"
+            share = (
+                f"{failed} of {_counted(len(deployments), 'deployment')} "
+                f"({failed / len(deployments):.0%})"
+            )
         return self._figure(
             "change-failure",
             "Change failure indication",
@@ -271,7 +278,9 @@ class FigureBuilder:
         return self._figure(
             "time-to-resolve",
             "Median time to resolve",
-            f"{duration(_median(deltas))} over {len(deltas)} incidents" if deltas else None,
+            f"{duration(_median(deltas))} over {_counted(len(deltas), 'incident')}"
+            if deltas
+            else None,
             "For each incident in the ledger resolved in the window: the time from opened to "
             "closed. The median of those times.",
             rows,
