@@ -11,7 +11,8 @@ complete and dated. The order is:
      a release or deployment earns the same for the changes it shipped;
    - the owner as its author (2), and the owner's own evidence tag (1);
    - its size: lines changed, on a log scale (up to 2);
-   - recency: up to 2, halving every 180 days before the build;
+   - recency: up to 2, halving every 180 days before the start of the build's month
+     (like the figures' window, so ranks do not shift from one nightly build to the next);
    - a decision record implemented by merge requests in the ledger (2);
 3. ties: newest first, then the page path, so the same inputs give the same order.
 
@@ -92,9 +93,9 @@ class _Scorer:
         chains: Sequence[Chain],
         decisions: Sequence[DecisionView],
         pins: Mapping[str, int],
-        generated_at: datetime,
+        as_of: datetime,
     ) -> None:
-        self.generated_at = generated_at
+        self.as_of = as_of
         self.pins = pins
         self.steps: dict[str, set[str]] = {}  # entry path -> roles of chains it is part of
         for chain in chains:
@@ -139,10 +140,10 @@ class _Scorer:
                 round(min(SIZE_POINTS, SIZE_POINTS * math.log10(lines + 1) / 4), 2),
                 f"{lines} lines changed",
             )
-        age = max((self.generated_at - entry.event_at).total_seconds() / 86400, 0.0)
+        age = max((self.as_of - entry.event_at).total_seconds() / 86400, 0.0)
         earn(
             round(RECENCY_POINTS * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS), 2),
-            f"{age:.0f} days before the build",
+            f"{age:.0f} days old",
         )
         if self.implemented.get(entry.path):
             earn(DECISION_POINTS, "implemented by merge requests in the ledger")
@@ -155,10 +156,11 @@ def rank_entries(
     chains: Sequence[Chain],
     decisions: Sequence[DecisionView],
     pins: Mapping[str, int],
-    generated_at: datetime,
+    as_of: datetime,
 ) -> dict[str, Rank]:
-    """Every entry's rank, by page path. ``pins``: item URL -> 1-based pin order."""
-    scorer = _Scorer(chains, decisions, pins, generated_at)
+    """Every entry's rank, by page path. ``pins``: item URL -> 1-based pin order;
+    ``as_of``: the moment recency counts back from."""
+    scorer = _Scorer(chains, decisions, pins, as_of)
     return {entry.path: scorer.rank((c, entry)) for c, entry in pairs}
 
 

@@ -359,7 +359,9 @@ class _Context:
             chains=self.chains,
             decisions=self.decisions,
             pins={url: n for n, url in enumerate(pins, start=1)},
-            generated_at=utc(generated_at),
+            # The month the figures' window ends, not the build time: ranks (and the
+            # dossiers that show them) then change once a month, not every night.
+            as_of=window.end,
         )
 
 

@@ -65,3 +65,11 @@ def test_private_work_is_never_a_highlight_and_ties_go_to_the_newest(sample: Inp
     assert top and not any(e.redacted for e in top)
     dates = [e.event_at for e in top]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_nightly_builds_within_a_month_keep_the_same_ranks(sample: Inputs) -> None:
+    first = sample.model(BUILT_AT)
+    later = sample.model(BUILT_AT + timedelta(days=20))  # still the same month
+    assert first.ranks == later.ranks
+    next_month = sample.model(BUILT_AT + timedelta(days=40))
+    assert first.ranks != next_month.ranks  # recency moves with the month
