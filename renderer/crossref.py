@@ -15,10 +15,19 @@ repository's checked URL only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from collector.records import Commit, Decision, Incident, Item, MergeRequest, RepoRef
+from collector.classify import ClassifiedItem
+from collector.records import (
+    Commit,
+    Decision,
+    Incident,
+    Item,
+    MergeRequest,
+    RepoRef,
+    Repository,
+)
 from renderer.text import http_url
 
 SHORT_SHA = 7
@@ -160,3 +169,24 @@ def _unique_prefix(known: Iterable[str], prefix: str) -> str | None:
         return None
     found = [sha for sha in known if sha.startswith(prefix)]
     return found[0] if len(found) == 1 else None
+
+
+def build_reference_index(
+    classified: Iterable[ClassifiedItem],
+    repositories: Iterable[Repository],
+    *,
+    shown: Callable[[Repository | None], bool],
+    page_of: Callable[[ClassifiedItem], str],
+) -> ReferenceIndex:
+    """What ``#151``, ``!53``, ``ADR 12`` and SHAs point at in the repositories a page may
+    name (``shown``): an item's page (``page_of``) when it is on the site, else the forge.
+    Hidden items and those of repositories not shown are never indexed."""
+    index = ReferenceIndex()
+    for repository in repositories:
+        if shown(repository):
+            index.add_repository(repository.ref, repository.url)
+    for c in classified:
+        if c.classification.hidden or not shown(c.repository):
+            continue
+        index.add_item(c.item, page_of(c) if c.classification.surfaced else None)
+    return index

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from collector.records import Kind
+from renderer.chains import Pair
 from renderer.counts import plural
 from renderer.model import EvidenceEntry, PrivateSummary
 
@@ -58,3 +60,17 @@ def summarise_private(entries: Iterable[EvidenceEntry]) -> PrivateSummary | None
     by_system = _counted(systems, sorted(systems, key=lambda n: (-systems[n], n)), "of")
     detail = "; ".join(part for part in (by_stage, by_system) if part)
     return PrivateSummary(len(private), headline, detail)
+
+
+def distinct_private_titles(pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
+    """Number redacted entries that would read the same (same kind, system and day), oldest
+    first, so no list shows two identical rows; public titles are the forge's own."""
+    titles = Counter(e.title for _, e in pairs if e.redacted)
+    seen: Counter[str] = Counter()
+    numbered: list[Pair] = []
+    for c, e in reversed(pairs):
+        if e.redacted and titles[e.title] > 1:
+            seen[e.title] += 1
+            e = replace(e, title=f"{e.title} (#{seen[e.title]})")
+        numbered.append((c, e))
+    return tuple(reversed(numbered))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -22,7 +21,7 @@ from config.models import EvidenceConfig, SystemConfig
 from evidence.errors import RenderError
 from renderer.chains import Pair, Timeline, build_chains, build_timeline
 from renderer.counts import count_entries
-from renderer.crossref import ReferenceIndex
+from renderer.crossref import ReferenceIndex, build_reference_index
 from renderer.decisions import build_decisions
 from renderer.entries import build_entry, forge_label, item_page_path, stable_key, utc
 from renderer.figures import build_figures, figure_window, strongest_figures
@@ -37,7 +36,12 @@ from renderer.model import (
     SystemRef,
     SystemView,
 )
-from renderer.private import public_entries_first, public_first, summarise_private
+from renderer.private import (
+    distinct_private_titles,
+    public_entries_first,
+    public_first,
+    summarise_private,
+)
 from renderer.ranking import HIGHLIGHTS_PER_STAGE, Rank, rank_entries, strongest
 from renderer.text import clean_line, http_url
 from renderer.titles import Titles
@@ -151,45 +155,12 @@ def _surfaced_entries(
         )
         for c in surfaced
     )
-    pairs = _distinct_private_titles(pairs)
+    pairs = distinct_private_titles(pairs)
     paths = [entry.path for _, entry in pairs]
     if len(set(paths)) != len(paths):
         duplicate = next(p for p in paths if paths.count(p) > 1)
         raise RenderError(f"two items would be written to {duplicate}; refusing to overwrite one")
     return pairs
-
-
-def _references(
-    classified: Sequence[ClassifiedItem],
-    disclosure: _Disclosure,
-    repositories: Sequence[Repository],
-) -> ReferenceIndex:
-    """What ``#151``, ``!53``, ``ADR 12`` and SHAs point at in the repositories a page may
-    name: an item's page when it is on the site, else (hidden or not surfaced) the forge."""
-    index = ReferenceIndex()
-    for repository in repositories:
-        if disclosure.shown(repository):
-            index.add_repository(repository.ref, repository.url)
-    for c in classified:
-        if c.classification.hidden or not disclosure.shown(c.repository):
-            continue
-        path = item_page_path(c, redacted=False) if c.classification.surfaced else None
-        index.add_item(c.item, path)
-    return index
-
-
-def _distinct_private_titles(pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
-    """Number redacted entries that would read the same (same kind, system and day), oldest
-    first, so no list shows two identical rows; public titles are the forge's own."""
-    titles = Counter(e.title for _, e in pairs if e.redacted)
-    seen: Counter[str] = Counter()
-    numbered: list[Pair] = []
-    for c, e in reversed(pairs):
-        if e.redacted and titles[e.title] > 1:
-            seen[e.title] += 1
-            e = replace(e, title=f"{e.title} (#{seen[e.title]})")
-        numbered.append((c, e))
-    return tuple(reversed(numbered))
 
 
 def _sections(
@@ -334,7 +305,12 @@ class _Context:
         self.systems = _Systems(config.systems)
         self.disclosure = _Disclosure(config)
         self.window = window
-        self.references = _references(classified, self.disclosure, snapshot.repositories)
+        self.references = build_reference_index(
+            classified,
+            snapshot.repositories,
+            shown=self.disclosure.shown,
+            page_of=lambda c: item_page_path(c, redacted=False),
+        )
         self.pairs = _surfaced_entries(
             classified,
             self.stages,
