@@ -257,3 +257,17 @@ def test_the_first_screen_says_who_what_is_proven_and_how_to_reach_them(demo: Pa
     avatar = hero.select_one("img.avatar")
     assert avatar is not None and (demo / attr(avatar, "src")).is_file()
     assert attr(avatar, "src") == "avatar.svg"  # from the site's own origin: the CSP allows it
+
+
+def test_the_owners_pins_lead_their_stages_and_the_rest_are_the_strongest(demo: Path) -> None:
+    home = parse(demo / "index.html")
+
+    def first(stage: str) -> str:
+        return _text(home, f"#stage-{stage} ol.entries > li a")
+
+    assert first("architecture") == "Why PostgreSQL: move settlement state out of Redis"
+    assert first("deployment") == "Blue/green rollouts for the payments API with Argo Rollouts"
+    # Unpinned, a stage leads with what proves most, not with the newest item.
+    merge_request = [a.get_text() for a in home.select("#stage-merge-request ol.entries a")]
+    newest = [a.get_text() for a in parse(demo / "merge-request.html").select("a.entry-title")]
+    assert merge_request != newest[: len(merge_request)]
