@@ -125,6 +125,14 @@ class EvidenceEntry:
         return self.event_at.year
 
     @property
+    def shown_reference(self) -> str | None:
+        """The reference beside the kind ("Merge request #42"), unless the title already
+        says it ("payments-api v3.3.0 → production" needs no "Deployment production")."""
+        if self.reference is None or self.reference in self.title:
+            return None
+        return self.reference
+
+    @property
     def published_facts(self) -> str:
         """What a redacted entry's page shows, in words: "stage, date and system"."""
         facts = ["stage" if len(self.categories) == 1 else "stages", "date"]
