@@ -60,6 +60,59 @@ def _without_user_info(value: str, advice: str) -> str:
 FORGE_URL_ADVICE = "remove it and put the token in an environment variable named by token_env"
 
 
+HTTP_URL = r"^https?://[^/\s]+(/\S*)?$"
+EMAIL = r"^[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+$"
+AVATAR_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg")
+
+
+def _http(value: str) -> str:
+    _without_user_info(value, "a public link has no credentials: remove them")
+    if value and not re.match(HTTP_URL, value):
+        raise ValueError("expected an http(s) URL such as https://example.com/you")
+    return value
+
+
+class ExtraLinkConfig(Model):
+    """One more link to show beside the others: a label and where it goes."""
+
+    label: str = Field(description="What the link says, e.g. 'Mastodon' or 'Talks'.", min_length=1)
+    url: str = Field(description="Where it goes: an http(s) URL.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value:
+            raise ValueError("expected an http(s) URL such as https://example.com/you")
+        return _http(value)
+
+
+class LinksConfig(Model):
+    """How visitors reach you: shown on the first screen of the home page. Profile links
+    carry rel="me", the convention profile sites use to verify each other."""
+
+    email: str = Field("", description="An e-mail address, shown as a mailto: link.")
+    github: str = Field("", description="Your GitHub profile URL.")
+    gitlab: str = Field("", description="Your GitLab profile URL (gitlab.com or your own).")
+    linkedin: str = Field("", description="Your LinkedIn profile URL.")
+    website: str = Field("", description="Your own website's URL.")
+    cv: str = Field("", description="URL of your CV (a PDF or a page).")
+    other: list[ExtraLinkConfig] = Field(
+        [], description="Any further links, in order: [[site.links.other]] label and url."
+    )
+
+    @field_validator("github", "gitlab", "linkedin", "website", "cv")
+    @classmethod
+    def _http_link(cls, value: str) -> str:
+        return _http(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not re.match(EMAIL, value):
+            raise ValueError("expected an e-mail address such as dana@example.com")
+        return value
+
+
 class SiteConfig(Model):
     """Who the pages are about and where they are served."""
 
@@ -68,7 +121,23 @@ class SiteConfig(Model):
     )
     owner: str = Field(description="Your name as visitors should read it.", min_length=1)
     role: str = Field("", description="Your role, e.g. 'Backend Engineer'.")
-    tagline: str = Field("", description="One sentence under your name.")
+    tagline: str = Field(
+        "", description="One line under your name; also the pages' meta description."
+    )
+    summary: str = Field(
+        "",
+        description="One sentence, in your words, of what you build and what it proves; the "
+        "first thing the home page says after your name (the tagline when empty).",
+    )
+    links: LinksConfig = Field(
+        LinksConfig(), description="Contact and profile links ([site.links])."
+    )
+    avatar: Path | None = Field(
+        None,
+        description="A picture of you: a local image file (PNG, JPEG, WebP, GIF or SVG, "
+        "relative to the config file), published as avatar.<ext>. Not a URL: the pages load "
+        "nothing from other sites.",
+    )
     mission: str = Field("", description="Current mission, shown on the home page.")
     base_url: str = Field(
         "http://localhost:8000/",
@@ -76,6 +145,17 @@ class SiteConfig(Model):
         "used for canonical links, feeds and the sitemap.",
     )
     language: str = Field("en", description="Language of the pages (BCP 47 tag).")
+
+    @field_validator("avatar", mode="before")
+    @classmethod
+    def _local_avatar(cls, value: object) -> object:
+        if isinstance(value, str) and re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I):
+            raise ValueError(
+                "expected a local image file; the pages' CSP loads no image from another site"
+            )
+        if isinstance(value, str | Path) and not str(value).lower().endswith(AVATAR_SUFFIXES):
+            raise ValueError("expected a .png, .jpg, .jpeg, .webp, .gif or .svg file")
+        return value
 
     @field_validator("base_url")
     @classmethod

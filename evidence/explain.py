@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from collector.classify import ClassifiedItem, Policy, classify_snapshot
 from collector.model.records import Item
@@ -10,6 +11,8 @@ from collector.model.snapshot import Snapshot
 from collector.store import GoneItem, Store
 from config.loader import LoadedConfig
 from core.errors import EvidenceError, ExitCode
+from renderer.entries import item_page_path
+from renderer.site import SiteModel, build_site_model
 
 
 class ItemNotFound(EvidenceError):
@@ -74,12 +77,41 @@ def gone_lines(gone: GoneItem) -> list[str]:
     ]
 
 
-def explain(loaded: LoadedConfig, query: str) -> list[str]:
+def rank_lines(site: SiteModel, entry: ClassifiedItem) -> list[str]:
+    """Where the item ranks among the highlights of its stages, and why (``renderer.ranking``)."""
+    paths = {item_page_path(entry, redacted=r) for r in (False, True)}
+    path = next((p for p in paths if p in site.ranks), None)
+    if path is None:
+        return []
+    rank = site.ranks[path]
+    lines = [f"  highlight:  score {rank.score:g}" + (" (pinned)" if rank.pinned else "")]
+    for section in site.categories:
+        members = [e for e in section.entries if e.path == path]
+        if not members:
+            continue
+        if members[0].redacted:
+            lines.append(f"    {section.stage.category.value}: private work is never a highlight")
+            continue
+        public = sorted(
+            (e for e in section.entries if not e.redacted),
+            key=lambda e: site.ranks[e.path].key(e),
+        )
+        place = next(n for n, e in enumerate(public, start=1) if e.path == path)
+        shown = "on the home page" if place <= len(section.highlights) else "not on the home page"
+        lines.append(
+            f"    {section.stage.category.value}: {place} of {len(public)} ({shown}, which shows "
+            f"the strongest {len(section.highlights)})"
+        )
+    lines.extend(f"    - {reason}" for reason in rank.reasons)
+    return lines
+
+
+def explain(loaded: LoadedConfig, query: str, *, now: datetime | None = None) -> list[str]:
     with Store.open(loaded.config.store.url, base_dir=loaded.base_dir) as store:
         snapshot: Snapshot = store.snapshot()
         classified = classify_snapshot(snapshot, Policy.from_config(loaded.config))
         try:
-            return explain_lines(find(classified, query))
+            entry = find(classified, query)
         except ItemNotFound:
             # Not on the pages may mean gone from the forge: the store kept why.
             wanted = query.strip().rstrip("/")
@@ -88,3 +120,10 @@ def explain(loaded: LoadedConfig, query: str) -> list[str]:
                 if matches(gone.item, wanted):
                     return gone_lines(gone)
             raise
+    lines = explain_lines(entry)
+    if entry.classification.surfaced:
+        site = build_site_model(
+            loaded.config, snapshot, classified, generated_at=now or datetime.now(UTC)
+        )
+        lines.extend(rank_lines(site, entry))
+    return lines

@@ -156,7 +156,7 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
         classified,
         output_dir=loaded.output_dir,
         generated_at=generated_at,
-        theme=Theme.from_config(config.theme, loaded.base_dir),
+        theme=Theme.from_config(config.theme, loaded.base_dir, avatar=config.site.avatar),
         extra_files={run_status.STATUS_FILE: _json_bytes(status)},
     )
     log.info(
@@ -189,6 +189,12 @@ def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:
             store.upsert_items(source, items, seen_at=seen_at)
         snapshot = store.snapshot()
     classified = classify_snapshot(snapshot, policy_of(sample.config))
+    theme = Theme.from_config(sample.config.theme, sample.folder, avatar=sample.config.site.avatar)
     return render_site(
-        sample.config, snapshot, classified, output_dir=output_dir, generated_at=clock()
+        sample.config,
+        snapshot,
+        classified,
+        output_dir=output_dir,
+        generated_at=clock(),
+        theme=theme,
     )

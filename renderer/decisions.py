@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from collector.classify import ClassifiedItem
 from collector.model.categories import Category
 from collector.model.records import Commit, Decision, Item, MergeRequest
+from renderer.crossref import Linker, ReferenceIndex
 from renderer.entries import DECISION_PARTS
 from renderer.markdown import render_markdown
 from renderer.model import DecisionSection, DecisionView, EvidenceEntry
@@ -68,9 +69,11 @@ def split_sections(markdown: str) -> dict[str, str]:
     return found if "Decision" in found else {}
 
 
-def _rendered(parts: Sequence[tuple[str, str]]) -> tuple[DecisionSection, ...]:
+def _rendered(
+    parts: Sequence[tuple[str, str]], linker: Linker | None
+) -> tuple[DecisionSection, ...]:
     return tuple(
-        DecisionSection(heading, render_markdown(text, SECTION_LIMIT))
+        DecisionSection(heading, render_markdown(text, SECTION_LIMIT, linker))
         for heading, text in parts
         if text.strip()
     )
@@ -116,27 +119,37 @@ def _implemented_by(decision: ClassifiedItem, pairs: Sequence[Pair]) -> tuple[Ev
     )
 
 
-def _view(classified: ClassifiedItem, entry: EvidenceEntry, pairs: Sequence[Pair]) -> DecisionView:
+def _view(
+    classified: ClassifiedItem,
+    entry: EvidenceEntry,
+    pairs: Sequence[Pair],
+    references: ReferenceIndex | None,
+) -> DecisionView:
     item = classified.item
     if entry.redacted:
         return DecisionView(entry, None, (), ())
+    linker = references.linker(item.repo, exclude=entry.path) if references else None
     if isinstance(item, Decision):
         parts = [(heading, getattr(item, name)) for heading, name in DECISION_PARTS]
         status = clean_line(item.status, 40).lower() or None
-        return DecisionView(entry, status, _rendered(parts), _implemented_by(classified, pairs))
+        return DecisionView(
+            entry, status, _rendered(parts, linker), _implemented_by(classified, pairs)
+        )
     body = item.body if isinstance(item, MergeRequest) else ""
-    sections = _rendered(list(split_sections(body).items()))
+    sections = _rendered(list(split_sections(body).items()), linker)
     return DecisionView(entry, None, sections, _implemented_by(classified, pairs))
 
 
-def build_decisions(pairs: Sequence[Pair]) -> tuple[DecisionView, ...]:
+def build_decisions(
+    pairs: Sequence[Pair], references: ReferenceIndex | None = None
+) -> tuple[DecisionView, ...]:
     """ADR records and architecture merge requests and commits, newest first.
 
     A merge request that implements an ADR record (it wrote the file, or names
     it) is listed under that record, not again as a decision of its own.
     """
     records = {
-        entry.path: _view(classified, entry, pairs)
+        entry.path: _view(classified, entry, pairs, references)
         for classified, entry in pairs
         if isinstance(classified.item, Decision)
     }
@@ -151,5 +164,5 @@ def build_decisions(pairs: Sequence[Pair]) -> tuple[DecisionView, ...]:
             and Category.ARCHITECTURE in classified.classification.categories
             and entry.path not in implementing
         ):
-            views.append(_view(classified, entry, pairs))
+            views.append(_view(classified, entry, pairs, references))
     return tuple(views)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from collector.classify import ClassifiedItem, Reason
+from collector.classify import ClassifiedItem
 from collector.model.categories import Category
 from collector.model.records import (
     DEFAULT_HOSTS,
@@ -28,8 +28,10 @@ from collector.model.records import (
     Tag,
 )
 from config.models import forge_label as config_forge_label
+from renderer.crossref import Linker, Reference, ReferenceIndex
 from renderer.markdown import RenderedBody, render_markdown, render_plain
 from renderer.model import CategoryReasons, EvidenceEntry, Link, StageRef, SystemRef
+from renderer.reasons import reason_sentence
 from renderer.text import clean_line, display_url, http_url, short_hash, slugify
 
 KIND_LABELS: dict[Kind, str] = {
@@ -53,21 +55,6 @@ KIND_ABBREVIATIONS: dict[Kind, str] = {
     Kind.INCIDENT: "incident",
     Kind.DECISION: "adr",
 }
-# What a redacted entry may say about why it is there: the rule, never the
-# matched text (a label or a title word would leak the private work).
-REDACTED_REASONS = {
-    "owner-label": "tagged as evidence by the owner",
-    "owner-trailer": "tagged as evidence by the owner (commit trailer)",
-    "label": "matched a label rule",
-    "title-keyword": "matched a title rule",
-    "conventional-commit": "matched a conventional-commit rule",
-    "override": "placed by the owner",
-    "release": "a release",
-    "tag": "a tag",
-    "default": "no rule matched a more specific stage",
-}
-REDACTED_REASON_FALLBACK = "matched a classification rule"
-
 TITLE_LIMIT = 300
 SHORT_SHA = 7
 MAX_LABELS = 30
@@ -103,6 +90,13 @@ def item_page_path(classified: ClassifiedItem, *, redacted: bool) -> str:
     return f"items/{name}-{kind}-{slugify(key_text, 40)}-{short_hash(key, 6)}.html"
 
 
+def redacted_title(kind_label: str, systems: tuple[SystemRef, ...], when: datetime) -> str:
+    """ "Merge request in a private repository of OCM Brain, 2026-09-12": only what a
+    redacted entry shows anyway (kind, system, date), so rows of private work differ."""
+    of = f" of {' and '.join(s.name for s in systems)}" if systems else ""
+    return f"{kind_label} in a private repository{of}, {when:%Y-%m-%d}"
+
+
 def forge_label(ref: RepoRef) -> str:
     """ "GitHub", or "GitLab (git.example.com)" for an instance of its own."""
     name = config_forge_label(ref.forge)
@@ -136,21 +130,21 @@ DECISION_PARTS = (
 )
 
 
-def _body(item: Item) -> RenderedBody | None:
+def _body(item: Item, linker: Linker | None = None) -> RenderedBody | None:
     if isinstance(item, MergeRequest | Release | Incident) and item.body.strip():
-        return render_markdown(item.body)
+        return render_markdown(item.body, linker=linker)
     if isinstance(item, Commit):
         # The subject is the title; the rest of the message is the written intent.
         _, _, rest = item.message.partition("\n")
         if rest.strip():
-            return render_plain(rest)
+            return render_plain(rest, linker=linker)
     if isinstance(item, Decision):
         parts = [
             f"# {heading}\n\n{getattr(item, name)}"
             for heading, name in DECISION_PARTS
             if getattr(item, name).strip()
         ]
-        return render_markdown("\n\n".join(parts)) if parts else None
+        return render_markdown("\n\n".join(parts), linker=linker) if parts else None
     return None
 
 
@@ -222,21 +216,47 @@ def change_size(item: Item) -> str | None:
 
 
 def _categories(
-    classified: ClassifiedItem, stages: Mapping[Category, StageRef], redacted: bool
+    classified: ClassifiedItem,
+    stages: Mapping[Category, StageRef],
+    *,
+    redacted: bool,
+    owner: str,
 ) -> tuple[CategoryReasons, ...]:
     result = []
+    kind = classified.item.kind
     for category in classified.classification.categories:
-        reasons: list[str] = []
+        stage = stages[category]
+        sentences: list[str] = []
+        trace: list[str] = []
         for reason in classified.classification.reasons_for(category):
-            text = _redacted_reason(reason) if redacted else clean_line(reason.detail, 200)
-            if text not in reasons:
-                reasons.append(text)
-        result.append(CategoryReasons(stages[category], tuple(reasons)))
+            sentence = reason_sentence(
+                reason, stage=stage.title, owner=owner, kind=kind, redacted=redacted
+            )
+            if sentence not in sentences:
+                sentences.append(sentence)
+            # A redacted entry's trace is its sentence: the raw trace names what matched.
+            detail = sentence if redacted else clean_line(reason.detail, 200)
+            if detail not in trace:
+                trace.append(detail)
+        result.append(CategoryReasons(stage, tuple(sentences), tuple(trace)))
     return tuple(result)
 
 
-def _redacted_reason(reason: Reason) -> str:
-    return REDACTED_REASONS.get(reason.rule, REDACTED_REASON_FALLBACK)
+def owner_tags(labels: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """``labels`` without the owner's tagging labels (``evidence``, ``evidence:<stage>``):
+    they say how the item got here, which "Why this is here" already tells in words."""
+    lowered = prefix.lower()
+    return tuple(
+        label
+        for label in labels
+        if label.lower() != lowered and not label.lower().startswith(lowered + ":")
+    )
+
+
+def _linked_title(title: str, linker: Linker | None) -> tuple[str | Reference, ...]:
+    """The title in pieces when it holds a reference to link, else () (show ``title``)."""
+    pieces = tuple(linker.split(title)) if linker is not None else ()
+    return pieces if any(not isinstance(p, str) for p in pieces) else ()
 
 
 def build_entry(
@@ -246,9 +266,14 @@ def build_entry(
     systems: tuple[SystemRef, ...],
     redact: bool,
     owned: bool = False,
+    owner: str = "",
+    tag_prefix: str = "evidence",
+    title: str | None = None,
+    references: ReferenceIndex | None = None,
 ) -> EvidenceEntry:
     """The entry of one surfaced item; ``redact`` keeps only what cannot identify the work.
 
+    ``title``: the page title when the forge's says too little (``renderer.titles``).
     ``owned``: its author is one of the owner's accounts (``[identity]``), so the
     page can say it is the owner's work; anyone else is named as the forge names them.
     """
@@ -261,7 +286,7 @@ def build_entry(
             redacted=True,
             kind=item.kind,
             kind_label=kind_label,
-            title=f"{kind_label} in a private repository",
+            title=redacted_title(kind_label, systems, utc(item.event_at)),
             reference=None,
             author=None,
             repository=None,
@@ -274,19 +299,24 @@ def build_entry(
             collected_at=None,
             source=None,
             labels=(),
+            shown_labels=(),
             body=None,
-            categories=_categories(classified, stages, redacted=True),
+            categories=_categories(classified, stages, redacted=True, owner=owner),
             systems=systems,
             size=change_size(item),
         )
     reference = _reference(item)
     labels = item.labels if isinstance(item, MergeRequest | Incident) else ()
+    path = item_page_path(classified, redacted=False)
+    linker = references.linker(item.repo, exclude=path) if references is not None else None
+    shown_title = title or clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}"
     return EvidenceEntry(
-        path=item_page_path(classified, redacted=False),
+        path=path,
         redacted=False,
         kind=item.kind,
         kind_label=kind_label,
-        title=clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}",
+        title=shown_title,
+        title_pieces=_linked_title(shown_title, linker),
         reference=reference,
         author=clean_line(item.author, 100) or None,
         repository=Link(clean_line(item.repo.path, 200), http_url(repository.url)),
@@ -299,8 +329,9 @@ def build_entry(
         collected_at=utc(classified.stored.first_seen_at),
         source=Link(display_url(item.url), http_url(item.url)),
         labels=_labels(labels),
-        body=_body(item),
-        categories=_categories(classified, stages, redacted=False),
+        shown_labels=owner_tags(_labels(labels), tag_prefix),
+        body=_body(item, linker),
+        categories=_categories(classified, stages, redacted=False, owner=owner),
         systems=systems,
         size=change_size(item),
         by_owner=owned,

@@ -76,7 +76,7 @@ def atom_feed(site: SiteModel, ref: FeedRef, entries: Sequence[EvidenceEntry]) -
             _sub(item, "category", term=category.stage.category.value, label=category.stage.title)
         _sub(item, "summary", summary(entry))
         if entry.body is not None:
-            _sub(item, "content", str(entry.body.html), type="html")
+            _sub(item, "content", str(entry.body.at(site.identity.base_url)), type="html")
     return _xml(feed)
 
 
@@ -93,7 +93,7 @@ def json_feed(site: SiteModel, ref: FeedRef, entries: Sequence[EvidenceEntry]) -
             "tags": [c.stage.category.value for c in entry.categories],
         }
         if entry.body is not None:
-            item["content_html"] = str(entry.body.html)
+            item["content_html"] = str(entry.body.at(site.identity.base_url))
         else:
             item["content_text"] = summary(entry)
         if entry.source is not None and entry.source.href:

@@ -15,6 +15,7 @@ from statistics import median
 from collector.model.records import RepoRef
 from renderer.chains import Event, Timeline, failure_after
 from renderer.model import Figure, FigureRow, FigureSet, MonthCount, Window
+from renderer.private import public_first
 
 WINDOW_MONTHS = 12
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -94,6 +95,7 @@ class FigureBuilder:
         rows: Sequence[FigureRow],
         empty_note: str = "No items in this window.",
         by_month: tuple[MonthCount, ...] = (),
+        phrase: str | None = None,
     ) -> Figure:
         return Figure(
             slug=slug,
@@ -102,9 +104,11 @@ class FigureBuilder:
             empty_note=empty_note,
             definition=definition,
             window=self.window,
-            rows=tuple(reversed(rows)),  # newest first, like every list of the site
+            # Newest first, like every list of the site; private work after public work.
+            rows=public_first(reversed(rows), lambda row: row.entry.redacted),
             path=self._path(slug),
             by_month=by_month,
+            phrase=phrase if value is not None else None,
         )
 
     def _by_month(self, events: Sequence[Event]) -> tuple[MonthCount, ...]:
@@ -129,7 +133,11 @@ class FigureBuilder:
             f"its {self.window.months} months.",
             rows,
             by_month=self._by_month(deployments),
+            phrase=f"{_counted(count, self._shipped_noun())} in {self.window.months} months",
         )
+
+    def _shipped_noun(self) -> str:
+        return "deployment" if self.timeline.deployment_records else "release"
 
     def _lead_time_merge(self, in_scope: InScope) -> Figure:
         changes = [
@@ -148,10 +156,13 @@ class FigureBuilder:
         return self._figure(
             "lead-time-merge",
             "Median lead time to merge",
-            f"{duration(_median(deltas))} over {len(deltas)} merge requests" if deltas else None,
+            f"{duration(_median(deltas))} over {_counted(len(deltas), 'merge request')}"
+            if deltas
+            else None,
             "For each merge request in the ledger merged in the window: the time from opened "
             "to merged. The median of those times.",
             rows,
+            phrase=f"median {duration(_median(deltas))} from opened to merged" if deltas else None,
         )
 
     def _lead_time_deploy(self, in_scope: InScope) -> Figure:
@@ -176,11 +187,19 @@ class FigureBuilder:
         return self._figure(
             "lead-time-deploy",
             "Median lead time to first deployment",
-            f"{duration(_median(deltas))} over {len(deltas)} merge requests" if deltas else None,
+            f"{duration(_median(deltas))} over {_counted(len(deltas), 'merge request')}"
+            if deltas
+            else None,
             "For each merge request in the ledger merged in the window and shipped since: the "
             "time from opened to the first deployment of the release that shipped it. The "
             f"median of those times. {self.timeline.deployment_definition}",
             rows,
+            phrase=(
+                f"median {duration(_median(deltas))} from opened to "
+                f"{'production' if self.timeline.deployment_records else 'release'}"
+            )
+            if deltas
+            else None,
         )
 
     def _change_failure(self, deployments: Sequence[Event]) -> Figure:
@@ -198,7 +217,10 @@ class FigureBuilder:
             )
         share = None
         if deployments:
-            share = f"{failed} of {len(deployments)} deployments ({failed / len(deployments):.0%})"
+            share = (
+                f"{failed} of {_counted(len(deployments), 'deployment')} "
+                f"({failed / len(deployments):.0%})"
+            )
         return self._figure(
             "change-failure",
             "Change failure indication",
@@ -207,6 +229,8 @@ class FigureBuilder:
             "repository follows it before its next deployment. The share of the window's "
             f"deployments that did. {self.timeline.deployment_definition}",
             rows,
+            phrase=f"{len(deployments) - failed} of "
+            f"{_counted(len(deployments), self._shipped_noun())} needed no fix",
         )
 
     def _no_incidents_note(self) -> str:
@@ -234,6 +258,7 @@ class FigureBuilder:
             "the window.",
             rows,
             empty_note=self._no_incidents_note(),
+            phrase=f"{_counted(len(incidents), 'incident')} in {self.window.months} months",
         )
 
     def _time_to_resolve(self, in_scope: InScope) -> Figure:
@@ -256,12 +281,40 @@ class FigureBuilder:
         return self._figure(
             "time-to-resolve",
             "Median time to resolve",
-            f"{duration(_median(deltas))} over {len(deltas)} incidents" if deltas else None,
+            f"{duration(_median(deltas))} over {_counted(len(deltas), 'incident')}"
+            if deltas
+            else None,
             "For each incident in the ledger resolved in the window: the time from opened to "
             "closed. The median of those times.",
             rows,
             empty_note=self._no_incidents_note(),
+            phrase=f"incidents resolved in a median {duration(_median(deltas))}"
+            if deltas
+            else None,
         )
+
+
+# Which figures the first screen shows, strongest first: shipping, speed to production,
+# recovery; the rest stand in when one has no data.
+HIGHLIGHT_ORDER = (
+    "deployments",
+    "lead-time-deploy",
+    "time-to-resolve",
+    "lead-time-merge",
+    "incidents",
+    "change-failure",
+)
+HIGHLIGHTS = 3
+
+
+def strongest_figures(figures: FigureSet, count: int = HIGHLIGHTS) -> tuple[Figure, ...]:
+    """The ``count`` figures the first screen states in words, in ``HIGHLIGHT_ORDER``."""
+    by_slug = {f.slug: f for f in figures.figures if f.phrase}
+    return tuple(by_slug[s] for s in HIGHLIGHT_ORDER if s in by_slug)[:count]
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun if count == 1 else noun + 's'}"
 
 
 def build_figures(

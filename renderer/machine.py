@@ -34,7 +34,11 @@ class LedgerCategory(_Schema):
 
     slug: Literal["architecture", "merge-request", "deployment", "monitoring"]
     title: str
-    reasons: list[str] = Field(description="Why the item is in this stage, for people.")
+    reasons: list[str] = Field(description="Why the item is in this stage, in sentences.")
+    trace: list[str] = Field(
+        description="The classifier's own trace (the rule and what matched); for redacted "
+        "items the sentences, which name nothing that matched."
+    )
 
 
 class LedgerItem(_Schema):
@@ -71,6 +75,19 @@ class LedgerSystem(_Schema):
     evidence_count: int
 
 
+class LedgerCounts(_Schema):
+    """The numbers the pages show, under the definition stated beside them."""
+
+    definition: str = Field(description="What is counted, as the pages say it.")
+    items: int = Field(description="Surfaced items: the length of ``items``.")
+    stages: dict[str, int] = Field(
+        description="Items per stage slug; an item in two stages counts in both."
+    )
+    kinds: dict[str, int] = Field(description="Items per kind.")
+    systems: dict[str, int] = Field(description="Items per system slug.")
+    redacted: int = Field(description="Items from private repositories, shown redacted.")
+
+
 class LedgerDocument(_Schema):
     """Every surfaced item of an Evidence Ledger site, newest first."""
 
@@ -87,6 +104,7 @@ class LedgerDocument(_Schema):
     owner: str
     home_page_url: str
     updated_at: datetime = Field(description="Time of the newest item (UTC).")
+    counts: LedgerCounts
     systems: list[LedgerSystem]
     items: list[LedgerItem]
 
@@ -107,7 +125,10 @@ def _item(site: SiteModel, entry: EvidenceEntry) -> LedgerItem:
         event_at=entry.event_at,
         categories=[
             LedgerCategory(
-                slug=c.stage.category.value, title=c.stage.title, reasons=list(c.reasons)
+                slug=c.stage.category.value,
+                title=c.stage.title,
+                reasons=list(c.reasons),
+                trace=list(c.trace),
             )
             for c in entry.categories
         ],
@@ -125,6 +146,18 @@ def _item(site: SiteModel, entry: EvidenceEntry) -> LedgerItem:
     )
 
 
+def _counts(site: SiteModel) -> LedgerCounts:
+    counts = site.counts
+    return LedgerCounts(
+        definition=counts.definition,
+        items=counts.items,
+        stages={s.stage.category.value: s.count for s in site.categories},
+        kinds={k.kind.value: k.count for k in counts.kinds},
+        systems={s.slug: s.evidence_count for s in site.systems},
+        redacted=counts.redacted,
+    )
+
+
 def ledger_document(site: SiteModel) -> LedgerDocument:
     base = site.identity.base_url
     return LedgerDocument.model_validate(
@@ -135,6 +168,7 @@ def ledger_document(site: SiteModel) -> LedgerDocument:
             "owner": site.identity.owner,
             "home_page_url": base,
             "updated_at": site.updated_at,
+            "counts": _counts(site),
             "systems": [
                 LedgerSystem(
                     slug=s.slug,

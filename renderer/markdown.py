@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 
+from renderer.crossref import Linker, Reference
 from renderer.text import clean_block, http_url
 
 BODY_LIMIT = 20_000  # characters of source text rendered; the rest is at the source link
@@ -59,10 +60,29 @@ LINK_REL = "nofollow noopener noreferrer ugc"
 HEADING_SHIFT = 2
 
 
+# Links this renderer adds to pages of the site (``renderer.crossref``) are written with
+# this prefix, which survives sanitising as an absolute URL, and resolved per page by
+# ``RenderedBody.at``. Forge text cannot use it: such links are dropped before sanitising.
+SITE_PREFIX = "https://evidence-ledger.invalid/"
+_SITE_HREF = f'href="{SITE_PREFIX}'
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
-    html: Markup
+    markup: Markup  # sanitised; links into the site still carry SITE_PREFIX
     truncated: bool  # the source text was longer than BODY_LIMIT; the page links to the rest
+
+    def at(self, root: str) -> Markup:
+        """The HTML for a page whose way to the site root is ``root`` ("../", "", or the
+        site's absolute base URL in feeds)."""
+        return Markup(  # noqa: S704 - sanitised markup; only our own prefix is replaced
+            str(self.markup).replace(_SITE_HREF, f'href="{escapeHtml(root)}')
+        )
+
+    @property
+    def html(self) -> Markup:
+        """The HTML with links into the site relative to the site root."""
+        return self.at("")
 
 
 def _inside_link(tokens: Sequence[Token], idx: int) -> bool:
@@ -75,6 +95,10 @@ def _inside_link(tokens: Sequence[Token], idx: int) -> bool:
     return depth > 0
 
 
+def _claims_site(href: str) -> bool:
+    return href.strip().lower().startswith(SITE_PREFIX)
+
+
 def _image_as_link(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -83,7 +107,7 @@ def _image_as_link(
     alt = self.renderInlineAsText(token.children or [], options, env).strip()
     text = escapeHtml(alt or "image")
     src = http_url(str(token.attrGet("src") or ""))
-    if src is None or _inside_link(tokens, idx):
+    if src is None or _claims_site(src) or _inside_link(tokens, idx):
         return text
     return f'<a href="{escapeHtml(src)}">{text}</a>'
 
@@ -113,12 +137,51 @@ def _sanitise(html: str) -> Markup:
     return Markup(cleaned)  # noqa: S704 - sanitised just above; the one safe-marking place
 
 
-def render_markdown(text: str, limit: int = BODY_LIMIT) -> RenderedBody:
-    """A PR/MR or release body as sanitised HTML."""
+def render_markdown(
+    text: str, limit: int = BODY_LIMIT, linker: Linker | None = None
+) -> RenderedBody:
+    """A PR/MR or release body as sanitised HTML; ``linker`` turns references into links."""
     source, truncated = clean_block(text, limit)
     tokens = _PARSER.parse(source)
     _nest_headings(tokens)
+    for token in tokens:
+        if token.type == "inline" and token.children is not None:
+            token.children = _linked(token.children, linker)
     return RenderedBody(_sanitise(_PARSER.renderer.render(tokens, _PARSER.options, {})), truncated)
+
+
+def _href(reference: Reference) -> str:
+    return SITE_PREFIX + reference.href if reference.internal else reference.href
+
+
+def _linked(children: list[Token], linker: Linker | None) -> list[Token]:
+    """Inline tokens with the references in plain text (not in links or code) made links,
+    as link tokens that markdown-it renders and escapes like any other link."""
+    result: list[Token] = []
+    depth = 0
+    for token in children:
+        if token.type == "link_open":
+            href = str(token.attrGet("href") or "")
+            if _claims_site(href):  # only this renderer may link into the site
+                token.attrSet("href", "about:blank")  # not an allowed scheme: nh3 drops it
+            depth += 1
+        elif token.type == "link_close":
+            depth -= 1
+        if token.type != "text" or depth > 0 or linker is None:
+            result.append(token)
+            continue
+        for piece in linker.split(token.content):
+            if isinstance(piece, str):
+                text = Token("text", "", 0)
+                text.content = piece
+                result.append(text)
+                continue
+            opening = Token("link_open", "a", 1)
+            opening.attrSet("href", _href(piece))
+            label = Token("text", "", 0)
+            label.content = piece.text
+            result.extend((opening, label, Token("link_close", "a", -1)))
+    return result
 
 
 def _nest_headings(tokens: Sequence[Token]) -> None:
@@ -140,7 +203,14 @@ def _nest_headings(tokens: Sequence[Token]) -> None:
             token.tag = opened.pop()
 
 
-def render_plain(text: str, limit: int = BODY_LIMIT) -> RenderedBody:
-    """Plain text (a commit message body) as preformatted, escaped HTML."""
+def render_plain(text: str, limit: int = BODY_LIMIT, linker: Linker | None = None) -> RenderedBody:
+    """Plain text (a commit message body) as preformatted, escaped HTML, references linked."""
     source, truncated = clean_block(text, limit)
-    return RenderedBody(_sanitise(f"<pre>{escapeHtml(source)}</pre>"), truncated)
+    pieces = linker.split(source) if linker is not None else iter((source,))
+    html = "".join(
+        escapeHtml(piece)
+        if isinstance(piece, str)
+        else f'<a href="{escapeHtml(_href(piece))}">{escapeHtml(piece.text)}</a>'
+        for piece in pieces
+    )
+    return RenderedBody(_sanitise(f"<pre>{html}</pre>"), truncated)

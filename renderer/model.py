@@ -9,12 +9,35 @@ only HTML is ``RenderedBody.html``, produced by the sanitiser in ``renderer.mark
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from collector.model.categories import Category
 from collector.model.records import Kind
+from config.models import forge_label
+from renderer.crossref import Reference
 from renderer.markdown import RenderedBody
+
+
+@dataclass(frozen=True, slots=True)
+class Rank:
+    """Why an item sits where it does among the highlights."""
+
+    score: float
+    pinned: int | None  # 1-based position among the owner's pins, None: not pinned
+    reasons: tuple[str, ...]  # "pinned by the owner (1st)", "deployed: +3", ...
+
+    def key(self, entry: EvidenceEntry) -> tuple[int, int, float, float, str]:
+        """Sort key: pins first (in order), then score, then newest, then path."""
+        pinned = self.pinned if self.pinned is not None else 0
+        return (
+            0 if self.pinned is not None else 1,
+            pinned,
+            -self.score,
+            -entry.event_at.timestamp(),
+            entry.path,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +49,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactLink:
+    """A way to reach the owner, from ``[site.links]``: mailto: or an http(s) URL."""
+
+    kind: str  # "email", "github", "gitlab", "linkedin", "website", "cv" or "other"
+    label: str  # what the link says
+    href: str
+    me: bool  # a profile of the owner: rel="me"
+
+
+@dataclass(frozen=True, slots=True)
 class SiteIdentity:
     title: str
     owner: str
@@ -34,6 +67,9 @@ class SiteIdentity:
     mission: str
     base_url: str  # ends with "/"
     language: str
+    summary: str = ""  # the owner's one sentence for the first screen
+    links: tuple[ContactLink, ...] = ()
+    avatar: str | None = None  # site path of the owner's picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +89,8 @@ class CategoryReasons:
     """Why an entry sits in one category: people-readable reasons."""
 
     stage: StageRef
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # sentences for the pages
+    trace: tuple[str, ...]  # the classifier's own words, for ledger.json
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +113,7 @@ class EvidenceEntry:
     redacted: bool
     kind: Kind
     kind_label: str  # "Merge request", "Commit", "Release", "Deployment", ...
-    title: str  # the item's title, or "Merge request in a private repository"
+    title: str  # the item's title, or "Merge request in a private repository of …, <date>"
     reference: str | None  # "#42", "!42", short sha, tag name, ADR file
     author: str | None
     repository: Link | None
@@ -88,25 +125,65 @@ class EvidenceEntry:
     event_at: datetime
     collected_at: datetime | None
     source: Link | None  # permalink to the item on its forge
-    labels: tuple[str, ...]
+    labels: tuple[str, ...]  # every label, for ledger.json
+    shown_labels: tuple[str, ...]  # labels without the owner's evidence tags, for pages
     body: RenderedBody | None
     categories: tuple[CategoryReasons, ...]
     systems: tuple[SystemRef, ...]
     size: str | None  # "+120 −30 in 5 files" when the forge reported it
     by_owner: bool = False  # authored by one of the owner's [identity] accounts
+    # The title in pieces with its cross-references as links; () when it has none to link.
+    title_pieces: tuple[str | Reference, ...] = ()
 
     @property
     def year(self) -> int:
         return self.event_at.year
 
+    @property
+    def shown_reference(self) -> str | None:
+        """The reference beside the kind ("Merge request #42"), unless the title already
+        says it ("payments-api v3.3.0 → production" needs no "Deployment production")."""
+        if self.reference is None or self.reference in self.title:
+            return None
+        return self.reference
+
+    @property
+    def published_facts(self) -> str:
+        """What a redacted entry's page shows, in words: "stage, date and system"."""
+        facts = ["stage" if len(self.categories) == 1 else "stages", "date"]
+        if self.systems:
+            facts.append("system" if len(self.systems) == 1 else "systems")
+        if self.size:
+            facts.append("size")
+        return ", ".join(facts[:-1]) + " and " + facts[-1]
+
+    @property
+    def forge_name(self) -> str:
+        """ "GitHub" or "GitLab", for "View on GitLab" (``forge`` also names the host)."""
+        return forge_label(self.forge_slug) if self.forge_slug else "the forge"
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateSummary:
+    """Redacted entries of a list, summed up: shown instead of them, or before them."""
+
+    count: int
+    headline: str  # "3 changes in private repositories"
+    detail: str  # "2 in Deployment, 1 in Monitoring; 3 of Payments Platform"
+
+    @property
+    def text(self) -> str:
+        return f"{self.headline}: {self.detail}." if self.detail else f"{self.headline}."
+
 
 @dataclass(frozen=True, slots=True)
 class CategorySection:
-    """A stage with its surfaced entries, newest first."""
+    """A stage with its surfaced entries: public ones newest first, then private ones."""
 
     stage: StageRef
     entries: tuple[EvidenceEntry, ...]
-    newest: tuple[EvidenceEntry, ...]  # the few shown on the home page
+    highlights: tuple[EvidenceEntry, ...]  # the strongest few public ones, for the home page
+    private: PrivateSummary | None = None  # the redacted entries among ``entries``
 
     @property
     def count(self) -> int:
@@ -171,6 +248,7 @@ class Figure:
     rows: tuple[FigureRow, ...]
     path: str  # page listing the rows
     by_month: tuple[MonthCount, ...] = ()
+    phrase: str | None = None  # the value in plain words: "14 deployments in 12 months"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +275,7 @@ class SystemView:
     sections: tuple[CategorySection, ...]  # this system's entries by stage
     chains: tuple[Chain, ...]
     figures: FigureSet
+    private: PrivateSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +316,37 @@ class PublicRepository:
 
 
 @dataclass(frozen=True, slots=True)
+class KindCount:
+    kind: Kind
+    count: int
+    phrase: str  # "23 merge requests"
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Counts over every surfaced item of the site."""
+
+    items: int
+    stages_with_items: int
+    stage_total: int  # sum of the stage counts: ``items`` plus one per extra stage of an item
+    kinds: tuple[KindCount, ...]  # largest first, ties by kind name
+    redacted: int
+    definition: str  # what is counted, shown beside the counts
+
+    @property
+    def summary(self) -> str:
+        """``"58 items in 4 stages"``."""
+        items = "item" if self.items == 1 else "items"
+        stages = "stage" if self.stages_with_items == 1 else "stages"
+        return f"{self.items} {items} in {self.stages_with_items} {stages}"
+
+    @property
+    def in_two_stages(self) -> int:
+        """How many more the stage counts add up to than the items: the double counted."""
+        return self.stage_total - self.items
+
+
+@dataclass(frozen=True, slots=True)
 class SiteModel:
     identity: SiteIdentity
     generated_at: datetime  # UTC
@@ -250,6 +360,10 @@ class SiteModel:
     window: Window
     stylesheets: tuple[str, ...]  # site-relative paths, built-in first
     adr_records: bool  # whether any decision record was collected
+    highlights: tuple[Figure, ...]  # the strongest figures, for the first screen
+    ranks: Mapping[str, Rank]  # entry path -> how much it proves (renderer.ranking)
+    counts: Counts  # the one set of numbers every page and ledger.json shows
+    private: PrivateSummary | None = None  # every redacted entry, summed up
 
     @property
     def evidence_count(self) -> int:

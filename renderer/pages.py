@@ -22,14 +22,18 @@ from renderer.charts import (
 from renderer.model import (
     CategorySection,
     Chain,
+    DecisionView,
     EvidenceEntry,
     Figure,
     FigureSet,
+    PrivateSummary,
     SiteModel,
     SystemView,
 )
 from renderer.previews import Preview, home_preview, stage_preview, system_preview
+from renderer.text import truncate
 
+TAB_LIMIT = 70  # characters of a <title>: about what search results and tabs show
 HOME = "index.html"
 REPOSITORIES = "repositories.html"
 DECISIONS = "decisions.html"
@@ -38,6 +42,17 @@ JOURNAL = "journal.html"
 LEDGER = "ledger/index.html"
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut after a whole word when it is not too far back."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:·—–-") + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +112,22 @@ class Page:
     feed: FeedRef | None = None  # a feed of this page's own list, besides the site feed
 
     @property
+    def tab_title(self) -> str:
+        """``<page> · <owner>``, at most ``TAB_TITLE_LIMIT`` characters: what a browser tab,
+        a bookmark and a search result show, so the owner's name always survives the cut."""
+        identity = self.site.identity
+        if self.path == HOME:
+            about = identity.role or identity.title
+            return truncate(f"{identity.owner} · {about}" if about else identity.owner, TAB_LIMIT)
+        suffix = f" · {identity.owner}"
+        return _shorten(self.heading, max(TAB_LIMIT - len(suffix), 20)) + suffix
+
+    @property
+    def heading(self) -> str:
+        """What the tab title says this page is; an item page's own title, without its kind."""
+        return self.title
+
+    @property
     def root(self) -> str:
         """Relative prefix from this page to the site root, so links work from file://."""
         return "../" * self.path.count("/")
@@ -126,7 +157,8 @@ class HomePage(Page):
     template: ClassVar[str] = "index.html"
     section: ClassVar[str] = "home"
 
-    journal: tuple[EvidenceEntry, ...]  # the newest entries
+    journal: tuple[EvidenceEntry, ...]  # the newest public entries
+    decisions: tuple[DecisionView, ...] = ()  # the strongest few public decisions
 
     @property
     def activity_chart(self) -> MonthBars:
@@ -175,6 +207,7 @@ class LedgerPage(Page):
     facets: tuple[LedgerFacet, ...]
     entries: tuple[EvidenceEntry, ...]
     pager: Pager
+    private: PrivateSummary | None = None  # the view's redacted items, listed after the rest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +251,7 @@ class JournalPage(Page):
 
     months: tuple[JournalMonth, ...]
     pager: Pager
+    private: PrivateSummary | None = None  # private work, summed up instead of listed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,3 +303,7 @@ class ItemPage(Page):
 
     entry: EvidenceEntry
     chains: tuple[Chain, ...]  # chains this item is a step of
+
+    @property
+    def heading(self) -> str:
+        return self.entry.title

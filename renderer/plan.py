@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from config.models import forge_label
-from renderer.model import Chain, EvidenceEntry, SiteModel
+from renderer.model import Chain, DecisionView, EvidenceEntry, SiteModel
 from renderer.pages import (
     DECISIONS,
     HOME,
@@ -38,11 +38,13 @@ from renderer.pages import (
     SystemPage,
     page_paths,
 )
+from renderer.private import public_entries_first, summarise_private
 
 STAGE_PAGE_SIZE = 25
 JOURNAL_PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 100
 HOME_JOURNAL = 5
+HOME_DECISIONS = 3
 MONTH_NAMES = (
     "January",
     "February",
@@ -83,7 +85,7 @@ def _titled(title: str, pager: Pager) -> str:
 
 
 def _item_title(entry: EvidenceEntry) -> str:
-    if entry.reference is None:
+    if entry.reference is None or entry.reference in entry.title:  # "… v3.3.0 → production"
         return entry.title
     if entry.reference == entry.title:  # a release named after its tag
         return f"{entry.kind_label} {entry.reference}"
@@ -186,7 +188,7 @@ def _ledger_pages(site: SiteModel) -> Iterator[Page]:
     views: list[View] = [(everything, lambda _: True)]
     views.extend(view for _, facet_views in facets for view in facet_views)
     for view, wanted in views:
-        entries = [e for e in site.entries if wanted(e)]
+        entries = public_entries_first(e for e in site.entries if wanted(e))
         title = "Evidence ledger" if not view.dimension else f"Evidence ledger: {view.label}"
         stem = view.path.removesuffix(".html")
         for path, chunk, pager in paginate(entries, stem, LEDGER_PAGE_SIZE):
@@ -200,6 +202,7 @@ def _ledger_pages(site: SiteModel) -> Iterator[Page]:
                 facets=shown,
                 entries=chunk,
                 pager=pager,
+                private=summarise_private(entries),
             )
 
 
@@ -209,7 +212,9 @@ def _month_label(entry: EvidenceEntry) -> str:
 
 def _journal_pages(site: SiteModel) -> Iterator[Page]:
     stem = JOURNAL.removesuffix(".html")
-    for path, chunk, pager in paginate(site.entries, stem, JOURNAL_PAGE_SIZE):
+    # A logbook of what can be read: private work is summed up on it, not itemised.
+    public = [e for e in site.entries if not e.redacted]
+    for path, chunk, pager in paginate(public, stem, JOURNAL_PAGE_SIZE):
         months: list[JournalMonth] = []
         for entry in chunk:
             label = _month_label(entry)
@@ -224,6 +229,7 @@ def _journal_pages(site: SiteModel) -> Iterator[Page]:
             description="A dated log of the surfaced evidence, newest first.",
             months=tuple(months),
             pager=pager,
+            private=site.private,
         )
 
 
@@ -250,6 +256,12 @@ def _chains_by_entry(site: SiteModel) -> dict[str, tuple[Chain, ...]]:
     return {path: tuple(chains) for path, chains in found.items()}
 
 
+def _strongest_decisions(site: SiteModel) -> tuple[DecisionView, ...]:
+    public = [d for d in site.decisions if not d.entry.redacted]
+    public.sort(key=lambda d: site.ranks[d.entry.path].key(d.entry))
+    return tuple(public[:HOME_DECISIONS])
+
+
 def plan_pages(site: SiteModel) -> tuple[Page, ...]:
     """Every HTML page of the site, in a fixed order."""
     identity = site.identity
@@ -259,7 +271,8 @@ def plan_pages(site: SiteModel) -> tuple[Page, ...]:
             path=HOME,
             title=identity.owner,
             description=identity.tagline or identity.mission,
-            journal=site.entries[:HOME_JOURNAL],
+            journal=tuple(e for e in site.entries if not e.redacted)[:HOME_JOURNAL],
+            decisions=_strongest_decisions(site),
         )
     ]
     pages.extend(_stage_pages(site))

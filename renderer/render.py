@@ -28,7 +28,7 @@ from renderer.plan import plan_pages
 from renderer.previews import preview_files
 from renderer.publish import publish
 from renderer.search import index_site
-from renderer.site import THEME_STYLESHEET, build_site_model
+from renderer.site import THEME_STYLESHEET, avatar_path, build_site_model
 from renderer.theme import Theme, template_environment
 
 MESSAGE_LIMIT = 300
@@ -88,6 +88,8 @@ def _static_files(theme: Theme) -> dict[str, bytes]:
     css = theme.css_bytes()
     if css is not None:
         files[THEME_STYLESHEET] = css
+    if theme.avatar is not None and (avatar := theme.avatar_bytes()) is not None:
+        files[avatar_path(theme.avatar)] = avatar
     return files
 
 
@@ -151,7 +153,9 @@ def render_site(
     if not output_dir.is_absolute():
         raise RenderError(f"output folder must be an absolute path, got {str(output_dir)!r}")
     if theme is None:
-        theme = Theme(templates=config.theme.templates, css=config.theme.css)
+        theme = Theme(
+            templates=config.theme.templates, css=config.theme.css, avatar=config.site.avatar
+        )
     try:
         theme.check()
         site = build_site_model(config, snapshot, classified, generated_at=generated_at)

@@ -11,34 +11,44 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from collector.classify import ClassifiedItem
 from collector.model.categories import STAGES, Category
 from collector.model.records import Commit, Kind, MergeRequest, Release, RepoRef, Repository
 from collector.model.snapshot import Snapshot
-from config.models import EvidenceConfig, IdentityConfig, SystemConfig
+from config.models import EvidenceConfig, SystemConfig
 from core.errors import RenderError
 from renderer.chains import Pair, Timeline, build_chains, build_timeline
+from renderer.counts import count_entries
+from renderer.crossref import ReferenceIndex, build_reference_index
 from renderer.decisions import build_decisions
-from renderer.entries import build_entry, forge_label, stable_key, utc
-from renderer.figures import build_figures, figure_window
+from renderer.entries import build_entry, forge_label, item_page_path, stable_key, utc
+from renderer.figures import build_figures, figure_window, strongest_figures
+from renderer.identity import avatar_path, site_identity
 from renderer.model import (
     CategorySection,
     Chain,
     Link,
     PublicRepository,
-    SiteIdentity,
+    Rank,
     SiteModel,
     StageRef,
     SystemRef,
     SystemView,
-    Window,
 )
+from renderer.private import (
+    distinct_private_titles,
+    public_entries_first,
+    public_first,
+    summarise_private,
+)
+from renderer.ranking import HIGHLIGHTS_PER_STAGE, rank_entries, strongest
 from renderer.text import clean_line, http_url
+from renderer.titles import Titles
 
-__all__ = ["SiteModel", "build_site_model", "category_page"]
+__all__ = ["SiteModel", "avatar_path", "build_site_model", "category_page"]
 
-NEWEST_PER_STAGE = 3  # entries per stage on the home page
 STACK_SIZE = 5  # languages shown per system
 LANGUAGES_PER_REPOSITORY = 5
 TOPICS_PER_REPOSITORY = 12
@@ -120,7 +130,9 @@ def _surfaced_entries(
     stages: Mapping[Category, StageRef],
     systems: _Systems,
     disclosure: _Disclosure,
-    identity: IdentityConfig,
+    config: EvidenceConfig,
+    titles: Titles,
+    references: ReferenceIndex,
 ) -> tuple[Pair, ...]:
     surfaced = _newest_first(c for c in classified if c.classification.surfaced)
     keys = [stable_key(c.item) for c in surfaced]
@@ -135,11 +147,16 @@ def _surfaced_entries(
                 stages=stages,
                 systems=systems.of(c.item.repo),
                 redact=not disclosure.shown(c.repository),
-                owned=identity.owns(c.item.repo.forge, c.item.repo.host, c.item.author),
+                owned=config.identity.owns(c.item.repo.forge, c.item.repo.host, c.item.author),
+                owner=config.site.owner,
+                tag_prefix=config.tags.prefix,
+                title=titles.title_of(c.item),
+                references=references,
             ),
         )
         for c in surfaced
     )
+    pairs = distinct_private_titles(pairs)
     paths = [entry.path for _, entry in pairs]
     if len(set(paths)) != len(paths):
         duplicate = next(p for p in paths if paths.count(p) > 1)
@@ -148,13 +165,16 @@ def _surfaced_entries(
 
 
 def _sections(
-    entries: Iterable[Pair], stages: Mapping[Category, StageRef]
+    entries: Iterable[Pair], stages: Mapping[Category, StageRef], ranks: Mapping[str, Rank]
 ) -> tuple[CategorySection, ...]:
     listed = tuple(entries)
     sections = []
     for category, stage in stages.items():
-        members = tuple(e for c, e in listed if category in c.classification.categories)
-        sections.append(CategorySection(stage, members, members[:NEWEST_PER_STAGE]))
+        members = public_entries_first(
+            e for c, e in listed if category in c.classification.categories
+        )
+        highlights = strongest(members, ranks, HIGHLIGHTS_PER_STAGE)
+        sections.append(CategorySection(stage, members, highlights, summarise_private(members)))
     return tuple(sections)
 
 
@@ -184,7 +204,8 @@ def _repository_link(repository: Repository) -> Link:
 
 
 def _chains_in(chains: Sequence[Chain], paths: frozenset[str]) -> tuple[Chain, ...]:
-    return tuple(chain for chain in chains if chain.head.path in paths)
+    listed = (chain for chain in chains if chain.head.path in paths)
+    return public_first(listed, lambda chain: chain.head.redacted)
 
 
 def _system_views(
@@ -216,7 +237,7 @@ def _system_views(
                 evidence_count=len(members),
                 latest_version=_latest_version(snapshot, specs & shown.keys()),
                 stack=_top_languages(stack, STACK_SIZE),
-                sections=_sections(members, context.stages),
+                sections=_sections(members, context.stages, context.ranks),
                 chains=_chains_in(context.chains, paths),
                 figures=build_figures(
                     context.timeline,
@@ -225,6 +246,7 @@ def _system_views(
                     slug=f"system-{system.slug}",
                     in_scope=_in_specs(specs),
                 ),
+                private=summarise_private(e for _, e in members),
             )
         )
     return tuple(views)
@@ -277,20 +299,47 @@ class _Context:
         config: EvidenceConfig,
         snapshot: Snapshot,
         classified: Sequence[ClassifiedItem],
-        window: Window,
+        generated_at: datetime,
     ) -> None:
+        window = figure_window(generated_at)
         self.stages = _stages()
         self.systems = _Systems(config.systems)
         self.disclosure = _Disclosure(config)
         self.window = window
+        self.references = build_reference_index(
+            classified,
+            snapshot.repositories,
+            shown=self.disclosure.shown,
+            page_of=lambda c: item_page_path(c, redacted=False),
+        )
         self.pairs = _surfaced_entries(
-            classified, self.stages, self.systems, self.disclosure, config.identity
+            classified,
+            self.stages,
+            self.systems,
+            self.disclosure,
+            config,
+            Titles(stored.item for stored in snapshot.items),
+            self.references,
         )
         incident_records = any(s.item.kind is Kind.INCIDENT for s in snapshot.items)
         self.timeline: Timeline = build_timeline(
             self.pairs, classified, incident_records=incident_records
         )
         self.chains = build_chains(self.timeline)
+        self.decisions = public_first(
+            build_decisions(self.pairs, self.references), lambda d: d.entry.redacted
+        )
+        # [[overrides]] with pin = true, in file order: the owner's own highlights.
+        pins = [o.url for o in config.overrides if o.pin]
+        self.ranks = rank_entries(
+            self.pairs,
+            chains=self.chains,
+            decisions=self.decisions,
+            pins={url: n for n, url in enumerate(pins, start=1)},
+            # The month the figures' window ends, not the build time: ranks (and the
+            # dossiers that show them) then change once a month, not every night.
+            as_of=window.end,
+        )
 
 
 def build_site_model(
@@ -303,32 +352,31 @@ def build_site_model(
     """Everything the pages show, decided once. Pure: no I/O, no clock."""
     if generated_at.tzinfo is None:
         raise RenderError("generated_at must be timezone-aware (e.g. datetime.now(UTC))")
-    context = _Context(config, snapshot, classified, figure_window(generated_at))
+    context = _Context(config, snapshot, classified, generated_at)
     site = config.site
     stylesheets = (STYLESHEET, THEME_STYLESHEET) if config.theme.css else (STYLESHEET,)
+    categories = _sections(context.pairs, context.stages, context.ranks)
+    figures = build_figures(
+        context.timeline, context.window, scope="All systems", slug="all", in_scope=_any
+    )
+    entries = tuple(entry for _, entry in context.pairs)
     return SiteModel(
-        identity=SiteIdentity(
-            title=site.title,
-            owner=site.owner,
-            role=site.role,
-            tagline=site.tagline,
-            mission=site.mission,
-            base_url=site.base_url,
-            language=site.language,
-        ),
+        identity=site_identity(site),
         generated_at=utc(generated_at),
-        categories=_sections(context.pairs, context.stages),
-        entries=tuple(entry for _, entry in context.pairs),
+        categories=categories,
+        entries=entries,
         systems=_system_views(config, snapshot, context),
         repositories=_public_repositories(snapshot, context),
-        decisions=build_decisions(context.pairs),
-        chains=context.chains,
-        figures=build_figures(
-            context.timeline, context.window, scope="All systems", slug="all", in_scope=_any
-        ),
+        decisions=context.decisions,
+        ranks=MappingProxyType(context.ranks),
+        chains=public_first(context.chains, lambda chain: chain.head.redacted),
+        figures=figures,
+        highlights=strongest_figures(figures),
         window=context.window,
         stylesheets=stylesheets,
         adr_records=any(s.item.kind is Kind.DECISION for s in snapshot.items),
+        counts=count_entries(entries, categories),
+        private=summarise_private(entries),
     )
 
 

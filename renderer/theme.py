@@ -38,17 +38,22 @@ class Theme:
 
     templates: Path | None = None
     css: Path | None = None
+    avatar: Path | None = None  # [site] avatar: published as avatar.<ext>
 
     @classmethod
-    def from_config(cls, theme: ThemeConfig, base_dir: Path) -> Theme:
-        """Resolve the ``[theme]`` paths against the folder of the config file."""
+    def from_config(
+        cls, theme: ThemeConfig, base_dir: Path, *, avatar: Path | None = None
+    ) -> Theme:
+        """Resolve the ``[theme]`` paths (and ``[site] avatar``) against the config's folder."""
 
         def resolve(path: Path | None) -> Path | None:
             if path is None:
                 return None
             return path if path.is_absolute() else (base_dir / path).resolve()
 
-        return cls(templates=resolve(theme.templates), css=resolve(theme.css))
+        return cls(
+            templates=resolve(theme.templates), css=resolve(theme.css), avatar=resolve(avatar)
+        )
 
     def check(self) -> None:
         """Fail with one line per problem before anything is written."""
@@ -58,9 +63,16 @@ class Theme:
             )
         if self.css is not None and not self.css.is_file():
             raise RenderError(f"theme.css: {self.css} is not a file; create it or remove the key")
+        if self.avatar is not None and not self.avatar.is_file():
+            raise RenderError(
+                f"site.avatar: {self.avatar} is not a file; create it or remove the key"
+            )
 
     def css_bytes(self) -> bytes | None:
         return self.css.read_bytes() if self.css is not None else None
+
+    def avatar_bytes(self) -> bytes | None:
+        return self.avatar.read_bytes() if self.avatar is not None else None
 
 
 def _date(moment: datetime) -> str:

@@ -124,15 +124,17 @@ def test_build_lists_exactly_the_tagged_public_pull_requests(
     for category in ("architecture", "merge-request", "deployment", "monitoring"):
         for title in listed(site, category):
             pulls_on_pages.setdefault(title, set()).add(category)
-    releases = {title for title in pulls_on_pages if title == "1.0.0"}
-    assert releases == {"1.0.0"}, "the public release is deployment evidence"
-    del pulls_on_pages["1.0.0"]
+    releases = {title for title in pulls_on_pages if title == "ledger-api v1.0.0"}
+    assert releases == {"ledger-api v1.0.0"}, "the public release is deployment evidence"
+    del pulls_on_pages["ledger-api v1.0.0"]
     assert pulls_on_pages == {title: categories for title, (_, categories) in TAGGED.items()}
 
     # Each item page says why it is there and links back to the real pull request.
     href = listed(site, "architecture")["Split ingestion from rendering"]
     page = BeautifulSoup((site / href).read_text(encoding="utf-8"), "html.parser")
-    assert [dd.get_text() for dd in page.select(".reasons dd")] == ["label 'evidence:architecture'"]
+    assert [dd.get_text() for dd in page.select(".reasons dd")] == [
+        "Dana Developer labelled it as Architecture evidence."
+    ]
     permalinks = {str(a["href"]) for a in page.select(".provenance a")}
     assert f"{fake.web_url}/dana-dev/ledger-api/pull/1" in permalinks
 

@@ -161,7 +161,8 @@ def test_one_ledger_from_github_and_a_self_managed_gitlab(
     for category in CATEGORIES:
         for title in listed(site, category):
             on_pages.setdefault(title, set()).add(category)
-    assert on_pages.pop("1.4.0") == {"deployment"}, "the public GitLab release is evidence"
+    release = on_pages.pop("terraform v1.4.0")
+    assert release == {"deployment"}, "the public GitLab release is evidence"
     assert on_pages == {title: categories for title, (_, categories) in TAGGED.items()}
 
     # Each item links back to its own forge.

@@ -73,6 +73,11 @@ def test_changing_a_rule_then_rendering_moves_the_item_without_network(tmp_path:
     assert code == 0
     assert "shown:      yes — tagged by the owner" in out
     assert "  merge-request:\n    - no rule matched a later stage" in out
+    # Where it ranks among the highlights, and what earned its score.
+    assert "  highlight:  score " in out
+    assert "    merge-request: 1 of 1 (on the home page, which shows the strongest 1)" in out
+    assert "    - merged: +1" in out
+    assert "    - tagged as evidence by the owner: +1" in out
     assert run(config, "render")[0] == 0
     assert titles_on(tmp_path / "output", "merge-request") == ["Add ledger table"]
     assert titles_on(tmp_path / "output", "architecture") == []

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from collector.classify.rules import Rule, compile_rules, facts_of
+from collector.classify.rules import Match, Rule, compile_rules, facts_of
 from collector.model.categories import Category
 from collector.model.records import (
     Commit,
@@ -42,7 +42,9 @@ from config.rules import OverrideConfig
 class Reason:
     category: Category
     rule: str  # "override", "owner-label", "owner-trailer", a rule's name, or "default"
-    detail: str  # what matched, for people: "label 'evidence:deployment'"
+    detail: str  # what matched, as a trace: "label 'evidence:deployment'"
+    matched: tuple[Match, ...] = ()  # a rule's conditions that held, for the pages' sentences
+    owners_rule: bool = False  # the rule is one of the owner's [[rules]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +172,14 @@ def apply_rules(item: Item, rules: Iterable[Rule]) -> tuple[Reason, ...]:
     facts = facts_of(item)
     reasons: list[Reason] = []
     for rule in rules:
-        matched = rule.match(facts)
+        matched = rule.matches(facts)
         if matched is None:
             continue
         label = f"rule '{rule.name}'" + (" (yours)" if rule.origin == "config" else "")
-        reasons.extend(Reason(c, rule.name, f"{label}: {matched}") for c in rule.categories)
+        detail = f"{label}: {', '.join(m.text for m in matched)}"
+        reasons.extend(
+            Reason(c, rule.name, detail, matched, rule.origin == "config") for c in rule.categories
+        )
         if rule.final:
             break
     return tuple(reasons)

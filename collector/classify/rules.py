@@ -86,6 +86,30 @@ def facts_of(item: Item) -> ItemFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Match:
+    """One condition of a rule that held, and the value it held for (forge text: untrusted).
+
+    ``what``: "label", "path", "title", "description", "conventional type", "workflow",
+    "environment" or "kind". Pages turn it into a sentence; ``text`` is the raw trace.
+    """
+
+    what: str
+    value: str
+
+    @property
+    def text(self) -> str:
+        if self.what == "path":
+            return f"changes {self.value}"
+        if self.what in {"title", "description"}:
+            return f"{self.what} mentions '{self.value}'"
+        if self.what == "conventional type":
+            return f"conventional type '{self.value}:'"
+        if self.what == "kind":
+            return f"kind {self.value}"
+        return f"{self.what} '{self.value}'"
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     name: str
     origin: str  # "config" (the owner's rules[i]) or "default"
@@ -119,19 +143,24 @@ class Rule:
 
     def match(self, facts: ItemFacts) -> str | None:
         """What matched, for people, or None when some condition fails."""
-        found: list[str] = []
+        found = self.matches(facts)
+        return None if found is None else ", ".join(m.text for m in found)
+
+    def matches(self, facts: ItemFacts) -> tuple[Match, ...] | None:
+        """What matched, one ``Match`` per condition, or None when some condition fails."""
+        found: list[Match] = []
         if self.kinds and facts.kind not in self.kinds:
             return None
         if self.labels:
             hits = sorted(self.labels & facts.labels)
             if not hits:
                 return None
-            found.append(f"label '{hits[0]}'")
+            found.append(Match("label", hits[0]))
         if self.paths is not None:
             path = next((p for p in facts.paths if self.paths.match_file(p)), None)
             if path is None:
                 return None
-            found.append(f"changes {path}")
+            found.append(Match("path", path))
         for pattern, text, what in (
             (self.title, facts.title, "title"),
             (self.body, facts.body, "description"),
@@ -140,11 +169,11 @@ class Rule:
                 hit = pattern.search(text)
                 if hit is None:
                     return None
-                found.append(f"{what} mentions '{hit[0].strip()[:60]}'")
+                found.append(Match(what, hit[0].strip()[:60]))
         if self.conventional_types:
             if facts.conventional_type not in self.conventional_types:
                 return None
-            found.append(f"conventional type '{facts.conventional_type}:'")
+            found.append(Match("conventional type", facts.conventional_type or ""))
         for globs, values, what in (
             (self.workflows, facts.workflows, "workflow"),
             (self.environments, facts.environments, "environment"),
@@ -153,10 +182,10 @@ class Rule:
                 value = _first_glob_match(globs, values)
                 if value is None:
                     return None
-                found.append(f"{what} '{value}'")
+                found.append(Match(what, value))
         if not found:  # a kinds-only rule
-            found.append(f"kind {facts.kind.value}")
-        return ", ".join(found)
+            found.append(Match("kind", facts.kind.value))
+        return tuple(found)
 
 
 def _first_glob_match(globs: Sequence[str], values: Iterable[str]) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from pydantic import TypeAdapter
 
@@ -24,6 +25,7 @@ class Sample:
     config: EvidenceConfig
     repositories: tuple[Repository, ...]
     items: tuple[Item, ...]
+    folder: Path  # where evidence.toml lies: its relative paths (the avatar) start here
 
 
 def load_sample() -> Sample:
@@ -33,4 +35,5 @@ def load_sample() -> Sample:
     )
     data = json.loads((folder / "sample.json").read_text(encoding="utf-8"))
     repositories = tuple(Repository.model_validate(r) for r in data["repositories"])
-    return Sample(config, repositories, tuple(_ITEMS.validate_python(data["items"])))
+    items = tuple(_ITEMS.validate_python(data["items"]))
+    return Sample(config, repositories, items, Path(str(folder)))

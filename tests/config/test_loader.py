@@ -64,6 +64,36 @@ slug = "OCM Brain"
     ]
 
 
+def test_contact_links_and_avatar_are_checked_with_their_dotted_keys() -> None:
+    lines = problems(
+        """
+[site]
+owner = "Dana"
+avatar = "https://cdn.example.com/me.png"
+
+[site.links]
+email = "dana at example"
+cv = "javascript:alert(1)"
+
+[[site.links.other]]
+label = "Talks"
+url = "ftp://talks.example"
+
+[[sources]]
+forge = "github"
+users = ["dana-dev"]
+"""
+    )
+    assert lines == [
+        "evidence.toml: site.links.email: expected an e-mail address such as dana@example.com",
+        "evidence.toml: site.links.cv: expected an http(s) URL such as https://example.com/you",
+        "evidence.toml: site.links.other[0].url: expected an http(s) URL such as "
+        "https://example.com/you",
+        "evidence.toml: site.avatar: expected a local image file; the pages' CSP loads no image "
+        "from another site",
+    ]
+
+
 def test_unknown_keys_are_errors_that_list_the_known_ones() -> None:
     lines = problems(MINIMAL + 'colour = "red"\n[site2]\nx = 1\n')
     assert any(

@@ -131,12 +131,15 @@ def test_incidents_and_deployment_records_are_used_when_collected() -> None:
     )
     figures = history(incident, deployment).model().figures
     assert figure(figures, "incidents").value == "1 in 12 months"
-    assert figure(figures, "time-to-resolve").value == "24.0 h over 1 incidents"
+    assert figure(figures, "time-to-resolve").value == "24.0 h over 1 incident"
+    assert figure(figures, "time-to-resolve").phrase == "incidents resolved in a median 24.0 h"
+    assert figure(figures, "incidents").phrase == "1 incident in 12 months"
     deployments = figure(figures, "deployments")
     assert deployments.value == "0.1 per month (1 in 12 months)"
     assert "successful deployments" in deployments.definition
     failure = figure(figures, "change-failure")
-    assert failure.value == "1 of 1 deployments (100%)"  # the incident followed it
+    assert failure.value == "1 of 1 deployment (100%)"  # the incident followed it
+    assert deployments.phrase == "1 deployment in 12 months"
 
 
 def test_work_outside_the_window_does_not_count() -> None:

@@ -128,7 +128,9 @@ def test_gitlab_merge_requests_link_back_to_gitlab_and_credit_the_owner(
     assert f"{fake.url}/platform/infra" in links
     meta = owned.select_one("header .meta")
     assert meta is not None and "by Dana Developer (dana)" in meta.get_text()
-    assert [dd.get_text() for dd in owned.select(".reasons dd")] == ["label 'evidence::deployment'"]
+    assert [dd.get_text() for dd in owned.select(".reasons dd")] == [
+        "Dana Developer labelled it as Deployment evidence."
+    ]
 
     other = pages["Alert on queue depth"]
     other_meta = other.select_one("header .meta")

@@ -85,7 +85,7 @@ def test_every_page_has_the_layout_contract(sample_site: Path) -> None:
         assert (sample_site / path).read_text(encoding="utf-8").startswith("<!doctype html>\n")
 
 
-def test_home_shows_owner_counts_systems_and_the_newest_items_per_stage(
+def test_home_shows_owner_counts_systems_and_the_strongest_items_per_stage(
     sample: Inputs, sample_site: Path
 ) -> None:
     home = parse(sample_site / "index.html")
@@ -98,20 +98,27 @@ def test_home_shows_owner_counts_systems_and_the_newest_items_per_stage(
     assert counts["deployment.html"] == 5  # #43, v1.7.0, v1.8.0, v1.9.0-rc1, the private MR
 
     ocm = one(home, "#system-ocm-brain")
-    assert text(ocm, ".evidence-count") == "9"  # 6 + 1 public, 2 private (counted, not shown)
+    assert text(ocm, ".evidence-count") == "9 items"  # 6 + 1 public, 2 private (counted, not shown)
     # Newest published, non-draft, non-prerelease release of the system's public repos.
     assert text(ocm, ".version") == "Version v1.8.0"
     assert text(ocm, ".stack") == "Python, HCL, Go, Shell"
     assert one(home, "#system-notebook").select_one(".version") is None
 
-    for category in Category:
+    model = sample.model()
+    for category, section in zip(Category, model.categories, strict=True):
         stage = one(home, f"#stage-{category.value}")
         assert STAGES[category].headline in stage.get_text()
         shown = entry_links(stage, "index.html")
         category_page = parse(sample_site / f"{category.value}.html")
-        newest = entry_links(category_page, f"{category.value}.html")[:3]
-        assert shown == newest
-        assert len(shown) == min(3, len(expected_paths(sample, category)))
+        public = [
+            href
+            for href in entry_links(category_page, f"{category.value}.html")
+            if not href.startswith("items/private-")
+        ]
+        # The strongest public items (private work is summed up, not listed), all on the
+        # stage's complete page too.
+        assert shown == [e.path for e in section.highlights]
+        assert set(shown) <= set(public) and len(shown) == min(3, len(public))
     assert "repositories.html" in links(home)
 
 
@@ -124,11 +131,16 @@ def test_category_pages_list_exactly_their_surfaced_items_newest_first(
         listed = entry_links(soup, page)
         assert set(listed) == expected_paths(sample, category)
         assert len(listed) == len(set(listed))
-        dates = [attr(t, "datetime") for t in soup.select("li.entry > time")]
-        assert dates == sorted(dates, reverse=True)
+        # Newest first, public work before private work.
+        rows = soup.select("li.entry")
+        public = [attr(one(r, "time"), "datetime") for r in rows if "redacted" not in r["class"]]
+        private = [attr(one(r, "time"), "datetime") for r in rows if "redacted" in r["class"]]
+        assert public == sorted(public, reverse=True)
+        assert private == sorted(private, reverse=True)
+        assert [r for r in rows if "redacted" in r["class"]] == rows[len(public) :]
     deployment = parse(sample_site / "deployment.html")
     titles = [a.get_text() for a in deployment.select("a.entry-title")]
-    assert titles[:2] == ["v1.9.0-rc1", "v1.8.0"]
+    assert titles[:2] == ["payments-api v1.9.0-rc1", "payments-api v1.8.0"]
     assert "v2.0.0" not in deployment.get_text()  # a draft release is never surfaced
 
 
@@ -139,7 +151,13 @@ def test_item_page_shows_reasons_and_provenance_with_the_permalink(sample_site: 
     assert h1 is not None and h1.get_text() == "Move scoring to async workers"
     reasons = one(soup, ".reasons")
     assert [dt.get_text() for dt in reasons.select("dt")] == ["Architecture"]
-    assert [dd.get_text() for dd in reasons.select("dd")] == ["label 'evidence:architecture'"]
+    assert [dd.get_text() for dd in reasons.select("dd")] == [
+        "Dana Developer labelled it as Architecture evidence."
+    ]
+    # The forge's own page is one click from the title, named after the forge.
+    view = one(soup, "header .source-link a")
+    assert view.get_text() == "View on GitHub"
+    assert attr(view, "href") == "https://github.com/acme-corp/payments-api/pull/42"
 
     provenance = {
         dt.get_text(): dd
@@ -150,8 +168,8 @@ def test_item_page_shows_reasons_and_provenance_with_the_permalink(sample_site: 
     assert provenance["Reference"].get_text() == "#42"
     assert provenance["Branches"].get_text() == "feature/async-scoring → main"
     assert attr(one(provenance["Merged"], "time"), "datetime") == "2025-01-11T09:00:00Z"
-    # first_seen_at of the builder's StoredItem: created_at + 1 hour
-    assert attr(one(provenance["First collected"], "time"), "datetime") == "2025-01-01T10:00:00Z"
+    # When the collector first saw it is build trivia: ledger.json keeps it, the page does not.
+    assert "First collected" not in provenance
     permalink = one(provenance["Source"], "a")
     assert attr(permalink, "href") == "https://github.com/acme-corp/payments-api/pull/42"
     assert {"nofollow", "noopener", "noreferrer"} <= set(permalink.get_attribute_list("rel"))
@@ -160,7 +178,7 @@ def test_item_page_shows_reasons_and_provenance_with_the_permalink(sample_site: 
     assert [h.name for h in body.find_all(["h1", "h2", "h3", "h4"])] == ["h3", "h4"]
     assert body.find("table") is not None
     labels = [li.get_text() for li in soup.select(".labels li")]
-    assert labels == ["evidence:architecture", "backend"]
+    assert labels == ["backend"]  # the owner's evidence tag is told in words above instead
 
 
 def test_gitlab_item_uses_its_reference_style_and_host(sample_site: Path) -> None:
@@ -211,8 +229,9 @@ def test_every_relative_link_resolves_to_a_file_of_the_site(sample_site: Path) -
 
 
 def test_home_page_and_stylesheet_stay_small(sample_site: Path) -> None:
+    # The budget of the first screen: home HTML (its charts are inline SVG) + CSS <= 60 KB.
     size = (sample_site / "index.html").stat().st_size + (sample_site / "style.css").stat().st_size
-    assert size < 30_000
+    assert size <= 60_000
 
 
 def test_same_inputs_give_a_byte_identical_site(sample: Inputs, tmp_path: Path) -> None:

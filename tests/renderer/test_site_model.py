@@ -67,8 +67,9 @@ def test_public_entry_carries_display_fields_and_provenance(sample: Inputs) -> N
     assert entry.event_label == "Merged" and entry.event_at == day(10)
     assert [s.slug for s in entry.systems] == ["ocm-brain"]
     assert [(c.stage.category, c.reasons) for c in entry.categories] == [
-        (Category.ARCHITECTURE, ("label 'evidence:architecture'",))
+        (Category.ARCHITECTURE, ("Dana Developer labelled it as Architecture evidence.",))
     ]
+    assert [c.trace for c in entry.categories] == [("label 'evidence:architecture'",)]
     assert re.fullmatch(r"items/payments-api-mr-42-[0-9a-f]{6}\.html", entry.path)
 
 
@@ -77,7 +78,7 @@ def test_each_kind_gets_its_label_and_reference(sample: Inputs) -> None:
     assert ("Commit", "0123456") in by_kind
     assert ("Release", "v1.9.0-rc1") in by_kind
     assert ("Merge request", "!7") in by_kind  # GitLab writes merge requests as !iid
-    prerelease = entry_titled(sample, "v1.9.0-rc1")
+    prerelease = entry_titled(sample, "payments-api v1.9.0-rc1")
     assert prerelease.state == "pre-release"
     assert re.fullmatch(r"items/payments-api-release-v1-9-0-rc1-[0-9a-f]{6}\.html", prerelease.path)
 
@@ -85,8 +86,8 @@ def test_each_kind_gets_its_label_and_reference(sample: Inputs) -> None:
 def test_private_entries_hold_nothing_but_kind_date_stage_and_system(sample: Inputs) -> None:
     redacted = [e for e in sample.model().entries if e.redacted]
     assert {e.title for e in redacted} == {
-        "Merge request in a private repository",
-        "Commit in a private repository",
+        "Merge request in a private repository of OCM Brain, 2025-02-03",
+        "Commit in a private repository of OCM Brain, 2025-02-04",
     }
     for entry in redacted:
         hidden = (entry.reference, entry.author, entry.repository, entry.forge, entry.source)
@@ -95,12 +96,14 @@ def test_private_entries_hold_nothing_but_kind_date_stage_and_system(sample: Inp
         assert entry.labels == ()
         assert [s.slug for s in entry.systems] == ["ocm-brain"]
         assert re.fullmatch(r"items/private-[0-9a-f]{12}\.html", entry.path)
-    # The rule is named; the label or trailer text that matched is not.
+    # Who tagged it is said; the label or trailer text that matched is not.
     reasons = {e.kind_label: [r for c in e.categories for r in c.reasons] for e in redacted}
     assert reasons == {
-        "Merge request": ["tagged as evidence by the owner"],
-        "Commit": ["tagged as evidence by the owner (commit trailer)"],
+        "Merge request": ["Dana Developer labelled it as Deployment evidence."],
+        "Commit": ["Dana Developer tagged the commit as Monitoring evidence in its message."],
     }
+    traces = {e.kind_label: [t for c in e.categories for t in c.trace] for e in redacted}
+    assert traces == reasons
     merge = next(e for e in redacted if e.kind_label == "Merge request")
     assert [c.stage.category for c in merge.categories] == [Category.DEPLOYMENT]
 
@@ -109,7 +112,7 @@ def test_an_item_of_an_unknown_repository_is_redacted_too() -> None:
     item = merge_request(PAYMENTS, 5, "Orphan", labels=("evidence",), merged_at=day(1))
     inputs = make_inputs(make_config(), [], [stored(item)])
     [entry] = inputs.model().entries
-    assert entry.redacted and entry.title == "Merge request in a private repository"
+    assert entry.redacted and entry.title == "Merge request in a private repository, 2025-01-02"
 
 
 def test_internal_repositories_count_as_private() -> None:
@@ -161,13 +164,18 @@ def test_public_repositories_skip_forks_and_private_and_sort_by_push(sample: Inp
     assert payments.link.href == "https://github.com/acme-corp/payments-api"
 
 
-def test_sections_follow_the_trail_and_keep_three_newest(sample: Inputs) -> None:
-    sections = sample.model().categories
+def test_sections_follow_the_trail_and_keep_the_three_strongest(sample: Inputs) -> None:
+    model = sample.model()
+    sections = model.categories
     assert [s.stage.category for s in sections] == list(Category)
     assert [s.stage.number for s in sections] == [1, 2, 3, 4]
     deployment = sections[2]
     assert deployment.count == 5
-    assert deployment.newest == deployment.entries[:3]
+    assert len(deployment.highlights) == 3
+    assert not any(e.redacted for e in deployment.highlights)
+    public = [e for e in deployment.entries if not e.redacted]
+    strongest = sorted(public, key=lambda e: model.ranks[e.path].key(e))
+    assert list(deployment.highlights) == strongest[:3]
 
 
 def test_unsafe_urls_become_text(sample: Inputs) -> None:

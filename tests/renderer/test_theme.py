@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,23 @@ def test_extra_css_is_published_and_linked_after_the_built_in_one(
         assert sheets == [f"{prefix}style.css", f"{prefix}theme.css"], path
 
 
+def test_the_avatar_is_published_from_the_config_folder_and_shown_on_home(
+    sample: Inputs, tmp_path: Path
+) -> None:
+    (tmp_path / "Me.PNG").write_bytes(b"\x89PNG fake")
+    site = sample.config.site.model_copy(update={"avatar": Path("Me.PNG")})
+    config = sample.config.model_copy(update={"site": site})
+    output = tmp_path / "site"
+    replace(sample, config=config).render(
+        output, theme=Theme.from_config(config.theme, tmp_path, avatar=site.avatar)
+    )
+    assert read_tree(output)["avatar.png"] == b"\x89PNG fake"
+    home = html_pages(output)["index.html"]
+    avatar = home.select_one(".hero img.avatar")
+    assert avatar is not None and attr(avatar, "src") == "avatar.png"
+    assert attr(avatar, "alt") == ""  # the owner's name is the heading beside it
+
+
 def test_theme_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
     theme = Theme.from_config(
         EvidenceConfig.model_validate(
@@ -86,6 +104,7 @@ def test_theme_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
     [
         (Theme(templates=Path("/nonexistent/templates")), "theme.templates: .* is not a folder"),
         (Theme(css=Path("/nonexistent/extra.css")), "theme.css: .* is not a file"),
+        (Theme(avatar=Path("/nonexistent/me.png")), "site.avatar: .* is not a file"),
     ],
 )
 def test_a_missing_theme_file_fails_before_anything_is_written(
