@@ -293,8 +293,8 @@ def test_no_request_per_item(
 
     assert len(items) == 2 * 4 * 5
     # one listing page + per repository: languages, one page per kind, and for the
-    # signal kinds: no workflows to follow, one list per incident label, one per ADR folder
-    signal_lists = 1 + 1 + len(ClassifyConfig().incident_labels) + len(ClassifyConfig().adr_paths)
+    # signal kinds: no workflows to follow, one list per incident label, one tree for the ADRs
+    signal_lists = 1 + 1 + len(ClassifyConfig().incident_labels) + 1
     assert len(fake_github.requests) == 1 + 2 * (1 + 4 + signal_lists)
     assert forge.stats.requests == len(fake_github.requests)
 

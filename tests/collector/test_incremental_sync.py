@@ -55,10 +55,10 @@ def run(store: Store, fake_github: FakeGitHub, make_forge: MakeForge) -> Run:
 
 # What every repository costs besides its changes, with the default rules: the
 # signal lists asked on every run (deployments, workflows, one per incident label)
-# and the ADR folders asked only after a push (each answers 404 here: there are none).
+# and the ADR tree asked only after a push (one request, whatever the folders).
 SETTINGS = SignalSettings()
 SIGNAL_LISTS = 2 + len(SETTINGS.incident_labels)
-ADR_FOLDERS = len({path.strip("/") for path in SETTINGS.adr_paths})
+ADR_TREE = 1  # one recursive tree of the default branch finds every ADR file
 
 
 def file_lists(pulls: Iterable[FakePull]) -> int:
@@ -94,8 +94,8 @@ def test_a_second_run_without_changes_costs_only_the_listing(
     first = run()
     assert_store_matches(store, fake_github)
     # Listing, languages, 3 pages of pulls and the candidates' files, commits,
-    # 2 pages each of releases and tags, the signal lists and the ADR folders.
-    first_cost = 1 + 1 + 3 + file_lists(repo.pulls) + 1 + 2 + 2 + SIGNAL_LISTS + ADR_FOLDERS
+    # 2 pages each of releases and tags, the signal lists and the ADR files' tree.
+    first_cost = 1 + 1 + 3 + file_lists(repo.pulls) + 1 + 2 + 2 + SIGNAL_LISTS + ADR_TREE
     assert first.report.rate_cost == len(first.requests) == first_cost
     rate_used = fake_github.rate_used
 
@@ -104,7 +104,7 @@ def test_a_second_run_without_changes_costs_only_the_listing(
     assert_store_matches(store, fake_github)
     # Pull requests: page 1 alone says nothing changed (files reused, not asked).
     # Releases, tags: every page asked conditionally. Signal lists: page 1, 304.
-    # Commits, languages, ADR folders: not asked, nothing was pushed.
+    # Commits, languages, the ADR tree: not asked, nothing was pushed.
     assert [(r.path.rsplit("/", 1)[-1], r.status, r.conditional) for r in second.requests] == [
         ("repos", 200, False),
         ("pulls", 304, True),
