@@ -45,7 +45,7 @@ from evidence.explain import explain as explain_item
 from evidence.schedule import ScheduleService, cron_trigger, next_fire_time
 from evidence.serve import make_server
 from evidence.stopping import StopFlag
-from renderer import RenderReport
+from renderer import PageProgress, RenderReport
 
 DEFAULT_CONFIG = "evidence.toml"
 
@@ -157,7 +157,10 @@ def collect(ctx: click.Context, shard: Shard, wait: float) -> None:
 @click.pass_context
 def render(ctx: click.Context, wait: float) -> None:
     """Re-classify stored items and publish the site. No network."""
-    _print_render(runs.render(_loaded(ctx), runs.RunOptions(purpose="render", wait=wait)))
+    with _render_progress() as rendering:
+        options = runs.RunOptions(purpose="render", wait=wait, rendering=rendering)
+        rendered = runs.render(_loaded(ctx), options)
+    _print_render(rendered)
 
 
 @cli.command()
@@ -170,7 +173,8 @@ def build(ctx: click.Context, shard: Shard, wait: float) -> None:
     loaded = _loaded(ctx)
     options = runs.RunOptions(purpose="build", shard=shard, wait=wait)
     report = _collect(loaded, options, ctx)
-    rendered = runs.render_after_collecting(loaded, options)
+    with _render_progress() as rendering:
+        rendered = runs.render_after_collecting(loaded, replace(options, rendering=rendering))
     if rendered is not None:
         _print_render(rendered)
     ctx.exit(int(report.exit_code))
@@ -202,7 +206,9 @@ def schedule(ctx: click.Context, once: bool, wait: float) -> None:
 )
 def demo(output: Path) -> None:
     """Build the full site from the bundled sample data: offline, no token."""
-    _print_render(pipeline.demo(output.resolve()))
+    with _render_progress() as rendering:
+        rendered = pipeline.demo(output.resolve(), progress=rendering)
+    _print_render(rendered)
 
 
 @cli.command()
@@ -339,6 +345,23 @@ def _progress() -> Iterator[Callable[[str], ProgressCallback] | None]:
             return advance
 
         yield for_source
+
+
+@contextmanager
+def _render_progress() -> Iterator[PageProgress | None]:
+    """A bar of pages written when stdout is a terminal; nothing otherwise (cron, CI)."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    with Progress(
+        TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("rendering", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 def _print_render(report: RenderReport) -> None:

@@ -25,7 +25,7 @@ from core.errors import ExitCode
 from core.logs import log_context
 from core.redaction import redact
 from evidence import run_status
-from renderer import RenderReport, Theme, render_site
+from renderer import PageProgress, RenderReport, Theme, render_site
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,9 @@ def _shard_json(shard: Shard) -> dict[str, str]:
     return {} if shard == WHOLE else {"shard": shard.label}
 
 
-def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
+def render(
+    loaded: LoadedConfig, *, clock: Clock = utc_now, progress: PageProgress | None = None
+) -> RenderReport:
     """Re-classify the stored records with the current rules and publish the site."""
     config = loaded.config
     with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
@@ -158,6 +160,7 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
         generated_at=generated_at,
         theme=Theme.from_config(config.theme, loaded.base_dir, avatar=config.site.avatar),
         extra_files={run_status.STATUS_FILE: _json_bytes(status)},
+        progress=progress,
     )
     log.info(
         "published %s: %d pages written, %d files unchanged, %d removed",
@@ -174,7 +177,9 @@ def _json_bytes(document: object) -> bytes:
     return (redact(json.dumps(document, indent=2, sort_keys=True)) + "\n").encode("utf-8")
 
 
-def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:
+def demo(
+    output_dir: Path, *, clock: Clock = utc_now, progress: PageProgress | None = None
+) -> RenderReport:
     """Build the bundled sample through a throw-away store, offline and without a token."""
     sample = load_sample()
     with (
@@ -197,4 +202,5 @@ def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:
         output_dir=output_dir,
         generated_at=clock(),
         theme=theme,
+        progress=progress,
     )

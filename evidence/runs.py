@@ -17,7 +17,7 @@ from collector.sync.shard import WHOLE, Shard
 from config.loader import LoadedConfig
 from evidence import pipeline
 from evidence.lock import COLLECT, StoreLocks
-from renderer import RenderReport
+from renderer import PageProgress, RenderReport
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ class RunOptions:
     shard: Shard = WHOLE
     wait: float = 0.0  # seconds to wait for a busy lock before giving up (exit 7)
     should_stop: Callable[[], bool] | None = None
+    rendering: PageProgress | None = None  # told of each page written (a progress bar)
 
 
 def locks_of(loaded: LoadedConfig) -> StoreLocks:
@@ -53,7 +54,7 @@ def collect(
 def render(loaded: LoadedConfig, options: RunOptions) -> RenderReport:
     """Render while holding the render lock, so two renders never swap the site at once."""
     with locks_of(loaded).rendering(wait=options.wait, purpose=options.purpose):
-        return pipeline.render(loaded)
+        return pipeline.render(loaded, progress=options.rendering)
 
 
 def render_after_collecting(loaded: LoadedConfig, options: RunOptions) -> RenderReport | None:

@@ -7,7 +7,7 @@ passed in, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -36,6 +36,10 @@ CARD = "card.svg"
 CARD_TEMPLATE = "card.svg"
 
 __all__ = ["RenderReport", "Theme", "render_site", "template_environment"]
+
+
+# Called after each page is written: (pages written, pages in the site).
+PageProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +102,15 @@ def _write_site(
     pages: Sequence[Page],
     theme: Theme,
     extra: Mapping[str, bytes],
+    progress: PageProgress | None,
     previous: Path,
     root: Path,
 ) -> None:
     env = template_environment(theme)
-    for page in pages:
+    for done, page in enumerate(pages, start=1):
         _write_page(env, page, root)
+        if progress is not None:
+            progress(done, len(pages))
     files: dict[str, bytes] = {CARD: _card(env, site)}
     parts: list[Mapping[str, bytes]] = [
         feed_files(site),
@@ -137,13 +144,15 @@ def render_site(
     generated_at: datetime,
     theme: Theme | None = None,
     extra_files: Mapping[str, bytes] | None = None,
+    progress: PageProgress | None = None,
 ) -> RenderReport:
     """Render the whole site into ``output_dir`` (absolute), replacing it only on success.
 
     ``theme`` holds the owner's template folder and CSS file as absolute paths
     (``Theme.from_config``); without it, ``[theme]`` paths are taken as given.
     ``extra_files`` (path -> bytes) are published with the pages, in the same
-    atomic swap; e.g. the pipeline's ``status.json``.
+    atomic swap; e.g. the pipeline's ``status.json``. ``progress(done, total)`` is
+    called after each page is written (a terminal's progress bar).
 
     Raises ``RenderError`` with a one-line message when a template fails or the
     file system refuses (exit code 6); the previous site in ``output_dir`` is then
@@ -161,7 +170,7 @@ def render_site(
         site = build_site_model(config, snapshot, classified, generated_at=generated_at)
         pages = plan_pages(site)
         extra = dict(extra_files or {})
-        write = partial(_write_site, site, pages, theme, extra, output_dir.resolve())
+        write = partial(_write_site, site, pages, theme, extra, progress, output_dir.resolve())
         published = publish(output_dir, write)
     except RenderError as exc:
         raise RenderError(_one_line(str(exc))) from exc
