@@ -222,3 +222,30 @@ def test_the_checks_find_what_they_look_for(browser: tuple[WebDriver, str], tmp_
     assert driver.execute_script(BROKEN_WORDS) == ["td: Deployment"]
     assert [p.split(":")[0] for p in driver.execute_script(SIDEWAYS)] == ["page"]
     assert driver.execute_script(SMALL_TARGETS, MIN_TARGET) != []
+
+
+FIRST_SCREEN = """
+const [selector, height] = arguments;
+return Array.from(document.querySelectorAll(selector)).map(a => {
+  const box = a.getBoundingClientRect();
+  const seen = box.bottom <= height && box.top >= 0;
+  return {text: a.textContent.trim(), bottom: box.bottom, seen: seen};
+});
+"""
+
+
+def test_the_first_screen_says_who_what_is_proven_and_how_to_reach(
+    browser: tuple[WebDriver, str], demo_site: Path
+) -> None:
+    """A recruiter's ten seconds at 1366 × 900: the figures and the contact links, unscrolled."""
+    driver, base = browser
+    show(driver, base + "index.html", "laptop", "light")
+    driver.execute_script("window.scrollTo(0, 0)")
+    _, height = VIEWPORTS["laptop"]
+    figures = driver.execute_script(FIRST_SCREEN, ".hero-figures a", height)
+    contact = driver.execute_script(FIRST_SCREEN, ".contact a", height)
+    owner = driver.execute_script(FIRST_SCREEN, ".hero h1", height)
+
+    assert len(figures) == 3 and len(contact) >= 4 and len(owner) == 1
+    outside = [f for f in [*owner, *figures, *contact] if not f["seen"]]
+    assert outside == [], outside
