@@ -25,7 +25,10 @@ KindName = Literal[
 class RuleConfig(Model):
     """One rule: when every condition it sets matches an item, the item gets its categories."""
 
-    name: str = Field(description="Short name shown in 'why this is here' and `evidence explain`.")
+    name: str = Field(
+        description="Short name shown by `evidence explain` and in ledger.json's trace; the "
+        "pages say in words what matched and credit the rule as yours."
+    )
     kinds: tuple[KindName, ...] = Field(
         (), description="Item kinds the rule applies to (empty: every kind)."
     )
