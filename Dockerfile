@@ -22,6 +22,7 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-install-project
 COPY README.md ./
 COPY config ./config
+COPY core ./core
 COPY collector ./collector
 COPY renderer ./renderer
 COPY evidence ./evidence

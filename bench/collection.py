@@ -23,7 +23,7 @@ the forge (``bench.github_bench``, ``bench.gitlab_bench``). The minimum is
 ``bench.minimum``: the list pages a correct collector could not do without.
 Requests, 304s and rate-limit cost reproduce exactly for a seed; wall time and
 memory vary a little with the machine. Prints two Markdown tables per forge
-for the README.
+for docs/benchmark.md.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import minimum
-from bench.measure import Logged, RequestKind, measure, step
+from bench.measure import Logged, RequestKind, first_and_quiet, measure, step
 from bench.measure import write_config as measure_config
 from bench.report import Allowance, results_table, targets_table
 from bench.world import ORG, OWNER, build_world, simulate_night
@@ -85,17 +85,10 @@ def run(args: argparse.Namespace) -> str:
         settings = load_config(config).config
         first_minimum = minimum.first_sync(world, settings)
         first_candidates = candidates(fake, settings, None)
-        naive = None
-        if not args.skip_naive:
-            step("GitHub: naive loop")
-            naive_store = f"sqlite:///{Path(folder) / 'naive.db'}"
-            naive_command = ["naive", "github", fake.api_url, naive_store]
-            naive = measure(fake, naive_command, env=env, kind_of=kind_of)
-        sync = ["sync", str(config)]
-        step("GitHub: first sync")
-        first = measure(fake, sync, env=env, kind_of=kind_of)
-        step("GitHub: no-change resync")
-        quiet = measure(fake, sync, env=env, kind_of=kind_of)
+        naive_store = f"sqlite:///{Path(folder) / 'naive.db'}"
+        naive_command = None if args.skip_naive else ["naive", "github", fake.api_url, naive_store]
+        syncs = first_and_quiet(fake, "GitHub", config, naive_command, env=env, kind_of=kind_of)
+        naive, first, quiet = syncs.naive, syncs.first, syncs.quiet
         synced: Updates = {
             repo.full_name: {pull.number: pull.updated_at for pull in repo.pulls}
             for repo in world.repos.values()
@@ -103,7 +96,7 @@ def run(args: argparse.Namespace) -> str:
         night = simulate_night(world, seed=args.seed)
         night_candidates = candidates(fake, settings, synced)
         step("GitHub: sync after one night")
-        nightly = measure(fake, sync, env=env, kind_of=kind_of)
+        nightly = measure(fake, ["sync", str(config)], env=env, kind_of=kind_of)
     results = results_table(
         [
             ("first sync", first, first_minimum),

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from bench import minimum
 from bench.gitlab_world import GROUP, NAMESPACES, GitLabNight, build_world, simulate_night
-from bench.measure import Logged, RequestKind, measure, step
+from bench.measure import Logged, RequestKind, first_and_quiet, measure, step
 from bench.measure import write_config as measure_config
 from bench.report import Allowance, results_table, targets_table
 from bench.world import OWNER
-from collector import gitlab_mapping
-from collector.adr import is_adr_file
 from collector.classify import Policy, needs_changed_files
-from collector.records import RepoRef
+from collector.forges.base.adr import is_adr_file
+from collector.forges.gitlab import mapping as gitlab_mapping
+from collector.model.records import RepoRef
 from config.loader import load_config
 from config.models import EvidenceConfig, GitLabSource
 from tests.fakes import gitlab_payloads as payloads
@@ -109,17 +109,10 @@ def run(args: argparse.Namespace) -> str:
         first_candidates = candidates(fake, settings, None)
         decisions = decision_files(world, settings)
         world_line = _world_line(args, world, decisions)  # as the first sync finds it
-        naive = None
-        if not args.skip_naive:
-            step("GitLab: naive loop")
-            naive_store = f"sqlite:///{Path(folder) / 'naive.db'}"
-            naive_command = ["naive", "gitlab", fake.url, naive_store]
-            naive = measure(fake, naive_command, env=env, kind_of=kind_of)
-        sync = ["sync", str(config)]
-        step("GitLab: first sync")
-        first = measure(fake, sync, env=env, kind_of=kind_of)
-        step("GitLab: no-change resync")
-        quiet = measure(fake, sync, env=env, kind_of=kind_of)
+        naive_store = f"sqlite:///{Path(folder) / 'naive.db'}"
+        naive_command = None if args.skip_naive else ["naive", "gitlab", fake.url, naive_store]
+        syncs = first_and_quiet(fake, "GitLab", config, naive_command, env=env, kind_of=kind_of)
+        naive, first, quiet = syncs.naive, syncs.first, syncs.quiet
         synced: Updates = {
             project.path_with_namespace: {mr.iid: mr.updated_at for mr in project.merge_requests}
             for project in world.projects.values()
@@ -127,7 +120,7 @@ def run(args: argparse.Namespace) -> str:
         night = simulate_night(world, seed=args.seed)
         night_candidates = candidates(fake, settings, synced)
         step("GitLab: sync after one night")
-        nightly = measure(fake, sync, env=env, kind_of=kind_of)
+        nightly = measure(fake, ["sync", str(config)], env=env, kind_of=kind_of)
     results = results_table(
         [
             ("first sync", first, first_minimum),

@@ -96,6 +96,37 @@ def measure(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Syncs:
+    """The runs every forge's benchmark makes before its night: the same order for both."""
+
+    naive: Measured | None
+    first: Measured
+    quiet: Measured
+
+
+def first_and_quiet(
+    fake: CountingFake,
+    forge: str,
+    config: Path,
+    naive: list[str] | None,
+    *,
+    env: Mapping[str, str],
+    kind_of: Callable[[Logged], RequestKind],
+) -> Syncs:
+    """The naive loop (``naive``: its command, None to skip), a first sync, a no-change one."""
+    naive_run = None
+    if naive is not None:
+        step(f"{forge}: naive loop")
+        naive_run = measure(fake, naive, env=env, kind_of=kind_of)
+    sync = ["sync", str(config)]
+    step(f"{forge}: first sync")
+    first = measure(fake, sync, env=env, kind_of=kind_of)
+    step(f"{forge}: no-change resync")
+    quiet = measure(fake, sync, env=env, kind_of=kind_of)
+    return Syncs(naive_run, first, quiet)
+
+
 def step(name: str) -> None:
     """Say on stderr which run is going: the full benchmark takes a while."""
     print(f"… {name}", file=sys.stderr, flush=True)

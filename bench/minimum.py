@@ -4,8 +4,8 @@ A list costs one request per page of 100, and one even when empty (only an
 answer says it is empty). The repository listings carry no language breakdown,
 so each repository costs one more request, again only when something was pushed.
 The evidence signals add, per repository, one page of deployments, one of
-workflows, one of issues per incident label and one request per configured ADR
-folder (a folder that is not there answers 404: only asking tells).
+workflows, one of issues per incident label and one recursive tree of the
+default branch, which lists the ADR files of every folder at once.
 
 GitLab, at the page size of the source (100 by default), counts the same way:
 the group's project listing (subgroups included) and the user's, then per
@@ -40,9 +40,8 @@ def listing_pages(world: GitHubWorld) -> int:
 
 
 def signal_lists(config: EvidenceConfig) -> int:
-    """Requests per repository for workflows, incident issues and ADR folders."""
-    classify = config.classify
-    return 1 + len(classify.incident_labels) + len(classify.adr_paths)
+    """Requests per repository for workflows, incident issues and the ADR files' tree."""
+    return 1 + len(config.classify.incident_labels) + 1
 
 
 def first_sync(world: GitHubWorld, config: EvidenceConfig) -> int:
@@ -67,15 +66,15 @@ def no_change(world: GitHubWorld) -> int:
 def night(world: GitHubWorld, changes: Night, config: EvidenceConfig) -> int:
     """The pages holding what changed (they come first: newest-updated first), plus listings.
 
-    A push can change the default branch, so its languages, commits and ADR folders
+    A push can change the default branch, so its languages, commits and ADR tree
     are read again; a new deployment is on page 1 of the deployments.
     """
     total = listing_pages(world)
-    adr_folders = len(config.classify.adr_paths)
+    adr_tree = 1
     for repo in changes.repositories.values():
         pulls = repo.new_pulls + repo.updated_pulls
         total += pages(pulls) if pulls else 0
-        total += (pages(repo.new_commits) + 1 + adr_folders) if repo.pushed else 0
+        total += (pages(repo.new_commits) + 1 + adr_tree) if repo.pushed else 0
         total += 1 if repo.new_releases else 0
         total += 1 if repo.new_tags else 0
         total += 1 if repo.new_deployments else 0

@@ -28,9 +28,9 @@ from gitlab.v4.objects import Project as GitLabProject
 
 from bench.gitlab_world import GROUP
 from bench.world import ORG, OWNER
-from collector import github_mapping as mapping
-from collector import gitlab_mapping
-from collector.records import Item, RepoRef, Repository
+from collector.forges.github import mapping
+from collector.forges.gitlab import mapping as gitlab_mapping
+from collector.model.records import Item, RepoRef, Repository
 from collector.store import Store
 
 

@@ -30,8 +30,8 @@ from config.models import (
     GitLabSource,
     StoreConfig,
 )
-from config.secrets import register_secret
-from evidence.errors import ConfigError
+from core.errors import ConfigError
+from core.redaction import register_secret
 
 # Regexes are for the machine; owners read these instead.
 PATTERN_HINTS = {
@@ -51,6 +51,8 @@ EXPECTED = {
     "bool_parsing": "expected true or false",
     "int_type": "expected a whole number",
     "int_parsing": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
     "tuple_type": 'expected a list, e.g. ["a", "b"]',
     "list_type": 'expected a list, e.g. ["a", "b"]',
     "model_type": "expected a table ([section] or {key = value})",
@@ -127,7 +129,9 @@ def resolve_store_url(
     if password:
         register_secret(password)
     try:
-        store = StoreConfig(url=value, url_env=name)
+        store = StoreConfig.model_validate(
+            {"url": value, "url_env": name}, context={"from_env": True}
+        )
     except ValidationError:
         raise ConfigError(
             [

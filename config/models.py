@@ -1,6 +1,6 @@
 """What the owner asked for: the typed shape of ``evidence.toml``.
 
-Every field carries its documentation (``description``); the README's config
+Every field carries its documentation (``description``); the manual's config
 reference is generated from these models and a test keeps the two in step.
 Unknown keys are errors, never silently ignored.
 """
@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from config.base import Model
 from config.rules import ClassifyConfig, OverrideConfig, RuleConfig
@@ -33,6 +43,21 @@ PROJECT_SPEC = r"^(?:[1-9][0-9]*|[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)$"
 ACCOUNT_SPEC = (
     r"^(github|gitlab):(?:[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_.-]+)*/)?[A-Za-z0-9_.-]+$"
 )
+
+
+def _without_user_info(value: str, advice: str) -> str:
+    """Refuse ``scheme://user:secret@host``: what sits there is a credential, never shown.
+
+    A URL is printed, stored and published (source names, "Forge" lines, status.json),
+    so a token pasted into one would leak everywhere. The message never echoes it.
+    """
+    netloc = value.split("://", 1)[1].split("/", 1)[0] if "://" in value else ""
+    if "@" in netloc:
+        raise ValueError(f"holds a user name or credential before '@' (not shown); {advice}")
+    return value
+
+
+FORGE_URL_ADVICE = "remove it and put the token in an environment variable named by token_env"
 
 
 class SiteConfig(Model):
@@ -55,6 +80,7 @@ class SiteConfig(Model):
     @field_validator("base_url")
     @classmethod
     def _http_base_url(cls, value: str) -> str:
+        _without_user_info(value, "a public URL has no credentials: remove them")
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("expected an http(s) URL such as https://dana.dev/evidence/")
         return value if value.endswith("/") else value + "/"
@@ -79,7 +105,14 @@ class StoreConfig(Model):
 
     @field_validator("url")
     @classmethod
-    def _known_backend(cls, value: str) -> str:
+    def _known_backend(cls, value: str, info: ValidationInfo) -> str:
+        # A password is fine in the URL read from url_env, never in the file.
+        from_env = isinstance(info.context, dict) and info.context.get("from_env") is True
+        if urlsplit(value).password and not from_env:
+            raise ValueError(
+                "holds a password (not shown); keep the file free of secrets: export the URL "
+                "in an environment variable and name it in url_env"
+            )
         if not value.startswith(("sqlite:///", "postgresql+psycopg://", "postgresql://")):
             raise ValueError(
                 "expected sqlite:///path/to/ledger.db or postgresql+psycopg://user@host/db"
@@ -97,16 +130,62 @@ class OutputConfig(Model):
     )
 
 
-class GitHubSource(Model):
-    """A GitHub (or GitHub Enterprise Server) account set to collect from."""
+class SourceSettings(Model):
+    """What every ``[[sources]]`` table has, whichever forge it reads.
 
-    forge: Literal["github"] = Field(description="Which forge this source reads.")
+    A forge's settings model extends this one (``GitHubSource``, ``GitLabSource``)
+    and joins the ``Source`` union; ``collector.forges.registry`` names the
+    package that reads it.
+    """
+
+    label: ClassVar[str]  # the forge's name as visitors read it ("GitHub")
+    default_host: ClassVar[str]  # where its public instance lives ("github.com")
+
+    forge: str = Field(description="Which forge this source reads.")
     name: str = Field(
         "",
         description="Short unique name of this source, used in logs and the store "
-        "(default: the forge's host).",
+        "(default: the forge's host, with its path prefix if any).",
         pattern=r"^$|^[a-z0-9][a-z0-9_.-]*$",
     )
+    include_private: StrictBool = Field(
+        False,
+        description="Collect private repositories (GitHub: internal ones too). Their items "
+        "are rendered redacted (category, date, system, size only).",
+    )
+    show_private: Literal["redacted", "full"] = Field(
+        "redacted",
+        description="How items of this source's private and internal repositories appear: "
+        "'redacted' (category, date, system, size) or 'full' (title, body, links and "
+        "repository name, as for public work). Only with include_private (or, on GitLab, "
+        "include_internal).",
+    )
+    include_forks: StrictBool = Field(False, description="Collect repositories that are forks.")
+    include_archived: StrictBool = Field(True, description="Collect archived repositories.")
+
+    @classmethod
+    def tag(cls) -> str:
+        """The ``forge = "..."`` value that selects this model."""
+        (value,) = get_args(cls.model_fields["forge"].annotation)
+        return str(value)
+
+    @property
+    def host(self) -> str:
+        """Where the repositories live: a host, with a path prefix for some instances."""
+        raise NotImplementedError
+
+    @property
+    def source_name(self) -> str:
+        return self.name or self.host
+
+
+class GitHubSource(SourceSettings):
+    """A GitHub (or GitHub Enterprise Server) account set to collect from."""
+
+    label: ClassVar[str] = "GitHub"
+    default_host: ClassVar[str] = "github.com"
+
+    forge: Literal["github"] = Field(description="Which forge this source reads.")
     api_url: str = Field(
         "https://api.github.com",
         description="REST API base URL. GitHub Enterprise Server: https://HOST/api/v3.",
@@ -122,23 +201,11 @@ class GitHubSource(Model):
     repos: tuple[Annotated[str, Field(pattern=REPO_PATH)], ...] = Field(
         (), description="Single repositories as owner/name."
     )
-    include_private: bool = Field(
-        False,
-        description="Collect private and internal repositories. Their items are "
-        "rendered redacted (category, date, system, size only).",
-    )
-    show_private: Literal["redacted", "full"] = Field(
-        "redacted",
-        description="How items of this source's private and internal repositories appear: "
-        "'redacted' (category, date, system, size) or 'full' (title, body, links and "
-        "repository name, as for public work). Only with include_private.",
-    )
-    include_forks: bool = Field(False, description="Collect repositories that are forks.")
-    include_archived: bool = Field(True, description="Collect archived repositories.")
 
     @field_validator("api_url")
     @classmethod
     def _http_api_url(cls, value: str) -> str:
+        _without_user_info(value, FORGE_URL_ADVICE)
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("expected an http(s) URL such as https://api.github.com")
         return value.rstrip("/")
@@ -155,26 +222,19 @@ class GitHubSource(Model):
         netloc = self.api_url.split("://", 1)[1].split("/", 1)[0]
         return "github.com" if netloc == "api.github.com" else netloc
 
-    @property
-    def source_name(self) -> str:
-        return self.name or self.host
-
 
 def _project_id_as_text(value: object) -> object:
     # TOML lets the owner write a numeric project id bare: projects = [4242].
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-class GitLabSource(Model):
+class GitLabSource(SourceSettings):
     """A GitLab instance (gitlab.com or self-managed) to collect from."""
 
+    label: ClassVar[str] = "GitLab"
+    default_host: ClassVar[str] = "gitlab.com"
+
     forge: Literal["gitlab"] = Field(description="Which forge this source reads.")
-    name: str = Field(
-        "",
-        description="Short unique name of this source, used in logs and the store "
-        "(default: the instance's host and path prefix).",
-        pattern=r"^$|^[a-z0-9][a-z0-9_.-]*$",
-    )
     url: str = Field(
         "https://gitlab.com",
         description="The instance's web address, not its API: https://gitlab.com, or e.g. "
@@ -193,48 +253,36 @@ class GitLabSource(Model):
     projects: tuple[
         Annotated[str, BeforeValidator(_project_id_as_text), Field(pattern=PROJECT_SPEC)], ...
     ] = Field((), description="Single projects by full path (group/name) or numeric id.")
-    include_internal: bool = Field(
+    include_internal: StrictBool = Field(
         False,
         description="Collect internal projects (visible to every signed-in user of the "
         "instance). Their items are rendered redacted.",
     )
-    include_private: bool = Field(
-        False,
-        description="Collect private projects. Their items are rendered redacted "
-        "(category, date, system, size only).",
-    )
-    show_private: Literal["redacted", "full"] = Field(
-        "redacted",
-        description="How items of this source's private and internal projects appear: "
-        "'redacted' (category, date, system, size) or 'full' (as for public work). Only "
-        "with include_private or include_internal.",
-    )
-    include_forks: bool = Field(False, description="Collect projects that are forks.")
-    include_archived: bool = Field(True, description="Collect archived projects.")
     ca_bundle: Path | None = Field(
         None,
         description="PEM file of the certificate authorities that sign the instance's TLS "
         "certificate (relative to the config file), for an internal CA.",
     )
-    verify_tls: bool = Field(
+    verify_tls: StrictBool = Field(
         True,
         description="Check the instance's TLS certificate. Turn off only for a test instance; "
         "prefer ca_bundle.",
     )
-    timeout: float | None = Field(
+    timeout: StrictFloat | None = Field(
         None,
         description="Seconds to wait for each answer from this instance before retrying it; "
         "unset, [collect] timeout applies. A slow self-managed instance may need more.",
         gt=0,
         le=600,
     )
-    page_size: int = Field(
+    page_size: StrictInt = Field(
         100, description="Items asked for per page (GitLab allows at most 100).", ge=1, le=100
     )
 
     @field_validator("url")
     @classmethod
     def _instance_url(cls, value: str) -> str:
+        _without_user_info(value, FORGE_URL_ADVICE)
         if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
             raise ValueError("expected an http(s) URL such as https://gitlab.example.com")
         value = value.rstrip("/")
@@ -259,12 +307,14 @@ class GitLabSource(Model):
     def api_url(self) -> str:
         return self.url + "/api/v4"
 
-    @property
-    def source_name(self) -> str:
-        return self.name or self.host
-
 
 Source = Annotated[GitHubSource | GitLabSource, Field(discriminator="forge")]
+SOURCE_MODELS: tuple[type[SourceSettings], ...] = get_args(get_args(Source)[0])
+
+
+def forge_label(forge: str) -> str:
+    """A forge's name as visitors read it ("github" -> "GitHub")."""
+    return next((model.label for model in SOURCE_MODELS if model.tag() == forge), forge)
 
 
 class IdentityConfig(Model):
@@ -284,7 +334,7 @@ class IdentityConfig(Model):
 
     @property
     def _parsed(self) -> frozenset[tuple[str, str, str]]:
-        default_hosts = {"github": "github.com", "gitlab": "gitlab.com"}
+        default_hosts = {model.tag(): model.default_host for model in SOURCE_MODELS}
         parsed = set()
         for account in self.accounts:
             forge, _, rest = account.partition(":")
@@ -307,7 +357,7 @@ class TagsConfig(Model):
 class SurfaceConfig(Model):
     """Which items appear individually on the pages besides the ones you tagged."""
 
-    releases: bool = Field(True, description="Surface releases of public repositories.")
+    releases: StrictBool = Field(True, description="Surface releases of public repositories.")
     deployments: Literal["production", "all", "none"] = Field(
         "production",
         description="Surface successful deployments of public repositories: to production "
@@ -317,7 +367,7 @@ class SurfaceConfig(Model):
         "resolved",
         description="Surface incidents of public repositories: resolved ones, all, or none.",
     )
-    decisions: bool = Field(
+    decisions: StrictBool = Field(
         True, description="Surface architecture decision records of public repositories."
     )
 
@@ -356,7 +406,7 @@ class ThemeConfig(Model):
 class CollectConfig(Model):
     """How collection treats the forges' rate limits and faults."""
 
-    rate_limit_reserve: int = Field(
+    rate_limit_reserve: StrictInt = Field(
         100,
         description="Requests of the forge's rate-limit window (GitHub: an hour; gitlab.com: a "
         "minute) left untouched, for your other tools. When only this many remain, "
@@ -364,22 +414,31 @@ class CollectConfig(Model):
         "next run resumes where it stopped.",
         ge=0,
     )
-    max_rate_limit_wait: int = Field(
+    max_rate_limit_wait: StrictInt = Field(
         900,
         description="Longest wait in seconds for a rate limit to reset (or for a Retry-After); "
         "a longer one stops the source cleanly instead, and the run exits partial (3).",
         ge=0,
         le=3600,
     )
-    retries: int = Field(
+    retries: StrictInt = Field(
         3,
         description="Retries of a request that failed transiently (5xx answer, timeout, "
         "dropped connection, truncated answer), with exponential backoff and jitter.",
         ge=0,
         le=10,
     )
-    timeout: int = Field(
+    timeout: StrictInt = Field(
         30, description="Seconds to wait for each answer before retrying it.", ge=1, le=600
+    )
+    deletion_check_nights: StrictInt = Field(
+        7,
+        description="GitLab: each project's merge requests and incidents are checked for "
+        "deletions once every this many nights (a share of the projects each night; one "
+        "request per list while nothing was deleted). A deleted item is flagged gone "
+        "within that many nightly builds. 0 turns the check off.",
+        ge=0,
+        le=90,
     )
 
 

@@ -2,8 +2,8 @@
 
 Rules are validated here — an invalid regular expression or glob is a config
 error pointing at the rule's position (``rules[2].title``) — and compiled by
-``collector.rules``. The product's default rule set lives in
-``collector/default_rules.toml`` and is written in this same shape.
+``collector.classify.rules``. The product's default rule set lives in
+``collector/classify/default_rules.toml`` and is written in this same shape.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from typing import Literal
 
 import pathspec
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from config.base import Model
 
@@ -49,7 +49,9 @@ class RuleConfig(Model):
     categories: tuple[CategoryName, ...] = Field(
         description="Categories the rule assigns.", min_length=1
     )
-    final: bool = Field(False, description="Stop evaluating later rules when this one matches.")
+    final: StrictBool = Field(
+        False, description="Stop evaluating later rules when this one matches."
+    )
 
     @field_validator("title", "body")
     @classmethod
@@ -97,8 +99,8 @@ class OverrideConfig(Model):
     """Steer one item by its URL: pin it, hide it, or give it categories."""
 
     url: str = Field(description="The item's web URL (pull request, commit, release, ...).")
-    hide: bool = Field(False, description="Never show this item.")
-    pin: bool = Field(False, description="Always show this item, even untagged.")
+    hide: StrictBool = Field(False, description="Never show this item.")
+    pin: StrictBool = Field(False, description="Always show this item, even untagged.")
     categories: tuple[CategoryName, ...] = Field(
         (), description="Replace the item's categories with these."
     )
@@ -122,9 +124,11 @@ class OverrideConfig(Model):
 class ClassifyConfig(Model):
     """How items are sorted into the four categories."""
 
-    default_rules: bool = Field(
+    default_rules: StrictBool = Field(
         True,
-        description="Apply the built-in rule set after your own rules (see README, 'Rules').",
+        description=(
+            "Apply the built-in rule set after your own rules (listed on the manual's Rules page)."
+        ),
     )
     production_environments: tuple[str, ...] = Field(
         ("production", "prod", "prod-*", "production-*", "live"),

@@ -7,14 +7,12 @@ a third-party library's message either.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping, Sequence
 
 from config.models import Source
-from evidence.errors import ConfigError
-
-_known_secrets: set[str] = set()
+from core.errors import ConfigError
+from core.redaction import register_secret
 
 
 def read_tokens(
@@ -40,25 +38,16 @@ def read_tokens(
     return tokens
 
 
-def register_secret(value: str) -> None:
-    if len(value) >= 6:  # shorter values would redact ordinary words
-        _known_secrets.add(value)
+def register_present_tokens(
+    sources: Sequence[Source], environ: Mapping[str, str] | None = None
+) -> None:
+    """Register the tokens that are set, requiring none: for commands that only print.
 
-
-def redact(text: str) -> str:
-    for secret in _known_secrets:
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
-
-
-class RedactSecrets(logging.Filter):
-    """Attach to handlers: replaces any known token in a formatted record with ***."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _known_secrets:
-            message = redact(record.getMessage())
-            record.msg, record.args = message, None
-            if record.exc_text:
-                record.exc_text = redact(record.exc_text)
-        return True
+    ``evidence status`` reads no token, yet prints what a build stored; whatever
+    an older version let through is still masked when the variables are set.
+    """
+    env = os.environ if environ is None else environ
+    for source in sources:
+        token = env.get(source.token_env, "").strip()
+        if token:
+            register_secret(token)

@@ -1,13 +1,13 @@
 """The ``evidence`` command: parses arguments, delegates to the pipeline, reports.
 
 Errors from the product become one line each on stderr and an exit code
-(see ``ExitCode``); a traceback only with ``--debug``.
+(see ``ExitCode``); a traceback only with ``--debug``. What every command
+shares (global options, logs, error lines) is in ``evidence.cli_frame``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,19 +15,32 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from collector.shard import WHOLE, Shard
 from collector.store import Store
 from collector.sync import ProgressCallback
+from collector.sync.shard import WHOLE, Shard
 from config.loader import LoadedConfig, load_config
-from evidence import __version__, logs, pipeline, run_status, runs
-from evidence.errors import EvidenceError
+from config.secrets import register_present_tokens
+from core import logs
+from core.errors import ConfigError
+from core.redaction import redact
+from evidence import __version__, pipeline, run_status, runs
+from evidence.cli_frame import (
+    DEBUG_HELP,
+    LOG_FORMAT_HELP,
+    VERBOSE_HELP,
+    EvidenceGroup,
+    configure_logs,
+    errors_shown_once,
+    global_options,
+    problem,
+    settings,
+)
 from evidence.explain import explain as explain_item
 from evidence.schedule import ScheduleService, cron_trigger, next_fire_time
 from evidence.serve import make_server
@@ -35,21 +48,6 @@ from evidence.stopping import StopFlag
 from renderer import RenderReport
 
 DEFAULT_CONFIG = "evidence.toml"
-log = logging.getLogger(__name__)
-
-
-class EvidenceGroup(click.Group):
-    """Turns product errors into one line per problem and a documented exit code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except EvidenceError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            for line in exc.lines():
-                _problem(ctx, "error", line)
-            ctx.exit(int(exc.exit_code))
 
 
 @click.group(cls=EvidenceGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,26 +61,32 @@ class EvidenceGroup(click.Group):
     show_default=True,
     help="Config file (env EVIDENCE_CONFIG).",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Log what each stage does.")
-@click.option("--debug", is_flag=True, help="Debug logs and full tracebacks.")
+@click.option("--verbose", "-v", is_flag=True, help=VERBOSE_HELP)
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
 @click.option(
     "--log-format",
     type=click.Choice(logs.LOG_FORMATS),
     default="text",
     envvar="EVIDENCE_LOG_FORMAT",
     show_default=True,
-    help="Log lines for people, or JSON lines for log collectors (env EVIDENCE_LOG_FORMAT).",
+    help=LOG_FORMAT_HELP,
 )
 @click.version_option(__version__, prog_name="evidence")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, verbose: bool, debug: bool, log_format: str) -> None:
-    """Evidence Ledger: turn your GitHub and GitLab work into public, provable evidence pages."""
-    logs.configure(
-        verbose=verbose, debug=debug, log_format="json" if log_format == "json" else "text"
-    )
+    """Evidence Ledger: turn your GitHub and GitLab work into public, provable evidence pages.
+
+    The options below are also accepted after the command: `evidence build -v`.
+    """
+    ctx.obj = {
+        "config_path": config_path,
+        "verbose": verbose,
+        "debug": debug,
+        "log_format": log_format,
+    }
+    configure_logs(ctx.obj)
     # One run id for every line of this command (a scheduled build gets its own).
     ctx.with_resource(logs.run_context())
-    ctx.obj = {"config_path": config_path, "debug": debug, "log_format": log_format}
 
 
 def _shard(_ctx: click.Context, _param: click.Parameter, value: str) -> Shard:
@@ -115,16 +119,20 @@ wait_option = click.option(
 
 
 def _loaded(ctx: click.Context) -> LoadedConfig:
-    return load_config(ctx.obj["config_path"])
+    loaded = load_config(settings(ctx)["config_path"])
+    register_present_tokens(loaded.config.sources)  # every command's output is redacted
+    return loaded
 
 
 @cli.command()
+@global_options
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> None:
     """Write a commented starter config file (default: ./evidence.toml)."""
     if path.exists() and not force:
-        raise click.ClickException(f"{path} already exists; pass --force to overwrite it")
+        # Exit 2 like any other mistake on the command line; 1 is reserved for bugs.
+        raise ConfigError([f"{path} already exists; pass --force to overwrite it"])
     starter = resources.files("config").joinpath("starter.toml").read_text(encoding="utf-8")
     path.write_text(starter, encoding="utf-8")
     click.echo(f"Wrote {path}. Edit [site] and [[sources]], export the token, then run:")
@@ -132,6 +140,7 @@ def init(path: Path, force: bool) -> None:
 
 
 @cli.command()
+@global_options
 @shard_option
 @wait_option
 @click.pass_context
@@ -143,6 +152,7 @@ def collect(ctx: click.Context, shard: Shard, wait: float) -> None:
 
 
 @cli.command()
+@global_options
 @wait_option
 @click.pass_context
 def render(ctx: click.Context, wait: float) -> None:
@@ -151,6 +161,7 @@ def render(ctx: click.Context, wait: float) -> None:
 
 
 @cli.command()
+@global_options
 @shard_option
 @wait_option
 @click.pass_context
@@ -166,6 +177,7 @@ def build(ctx: click.Context, shard: Shard, wait: float) -> None:
 
 
 @cli.command()
+@global_options
 @click.option("--once", is_flag=True, help="Run one build now and exit with its exit code.")
 @wait_option
 @click.pass_context
@@ -173,12 +185,13 @@ def schedule(ctx: click.Context, once: bool, wait: float) -> None:
     """Rebuild on the [schedule] cron until SIGTERM/SIGINT: the always-on service."""
     logs.show_progress("evidence", "collector", "renderer")
     with StopFlag().on_signals() as stop:
-        service = ScheduleService(ctx.obj["config_path"], wait=wait, stop=stop)
+        service = ScheduleService(settings(ctx)["config_path"], wait=wait, stop=stop)
         code = service.run_once() if once else service.serve()
     ctx.exit(int(code))
 
 
 @cli.command()
+@global_options
 @click.option(
     "--output",
     "-o",
@@ -193,6 +206,7 @@ def demo(output: Path) -> None:
 
 
 @cli.command()
+@global_options
 @click.option(
     "--port",
     "-p",
@@ -224,6 +238,7 @@ def serve(ctx: click.Context, port: int, bind: str, directory: Path | None) -> N
 
 
 @cli.command()
+@global_options
 @click.argument("item")
 @click.pass_context
 def explain(ctx: click.Context, item: str) -> None:
@@ -233,6 +248,7 @@ def explain(ctx: click.Context, item: str) -> None:
 
 
 @cli.command()
+@global_options
 @click.option("--limit", default=10, show_default=True, help="How many runs to show.")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the status as JSON (with the messages)."
@@ -248,7 +264,7 @@ def status(ctx: click.Context, limit: int, as_json: bool) -> None:
     if as_json:
         document = run_status.document(overview, generated_at=datetime.now(UTC), public=False)
         document["next_scheduled_build"] = upcoming.isoformat() if upcoming else None
-        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        click.echo(redact(json.dumps(document, indent=2, sort_keys=True)))
         return
     run_status.print_overview(Console(), overview)
     when = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never"
@@ -258,27 +274,23 @@ def status(ctx: click.Context, limit: int, as_json: bool) -> None:
 def _collect(
     loaded: LoadedConfig, options: runs.RunOptions, ctx: click.Context
 ) -> pipeline.CollectReport:
-    with _progress() as progress, StopFlag().on_signals() as stop:
+    with (
+        errors_shown_once(ctx) as print_errors,
+        _progress() as progress,
+        StopFlag().on_signals() as stop,
+    ):
         report = runs.collect(loaded, replace(options, should_stop=stop), progress=progress)
     _print_summary(report)
     for source in report.sources:
         for line in source.warnings:
-            _problem(ctx, "warning", line)
-        for line in source.errors:
-            _problem(ctx, "error", line)
+            problem(ctx, "warning", line)
+        for line in source.errors if print_errors else ():
+            problem(ctx, "error", line)
     return report
 
 
-def _problem(ctx: click.Context, level: str, line: str) -> None:
-    """``error: …`` on stderr for people; a log line of that level under --log-format json."""
-    if ctx.obj and ctx.obj.get("log_format") == "json":
-        log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", line)
-    else:
-        click.echo(f"{level}: {line}", err=True)
-
-
 def _print_summary(report: pipeline.CollectReport) -> None:
-    """A table on a terminal; one plain line per source for cron mail and CI logs."""
+    """A table on a wide terminal; one plain line per source otherwise (cron mail, CI logs)."""
     console = Console()
     rows = []
     for source in report.sources:
@@ -298,12 +310,10 @@ def _print_summary(report: pipeline.CollectReport) -> None:
                 problems,
             )
         )
-    if console.is_terminal:
-        table = Table(
-            "Source", "Repos", "New", "Updated", "Requests", "Rate limit left", "Problems"
-        )
-        for row in rows:
-            table.add_row(*map(str, row))
+    table = Table("Source", "Repos", "New", "Updated", "Requests", "Rate limit left", "Problems")
+    for row in rows:
+        table.add_row(*map(str, row))
+    if console.is_terminal and run_status.fits(console, table):
         console.print(table)
         return
     for source in report.sources:

@@ -1,14 +1,15 @@
-"""Generated parts of the README: the config reference and the built-in rule set.
+"""Generated parts of the manual (docs/): the config reference and the built-in rule set.
 
 Both come from the code's own descriptions, so the docs cannot drift: regenerate
 after changing a model or a default rule with ``uv run python -m evidence.docs --write``;
-a test fails when the README and the code disagree.
+a test fails when a page and the code disagree.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args
 
@@ -16,10 +17,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from collector.rules import default_rule_configs
+from collector.classify.rules import default_rule_configs
 from config.models import EvidenceConfig
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def markers(block: str) -> tuple[str, str]:
@@ -107,28 +108,31 @@ def render_default_rules() -> str:
     return "\n".join(lines)
 
 
-BLOCKS = {"config-reference": render_reference, "default-rules": render_default_rules}
+# block name -> (the page holding it, what renders it)
+BLOCKS: dict[str, tuple[Path, Callable[[], str]]] = {
+    "config-reference": (DOCS / "configuration.md", render_reference),
+    "default-rules": (DOCS / "rules.md", render_default_rules),
+}
 
 
-def splice(readme: str, block: str, content: str) -> str:
+def splice(text: str, block: str, content: str) -> str:
     begin, end = markers(block)
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    if not pattern.search(readme):
-        raise SystemExit(f"README has no {begin} ... {end} block")
-    return pattern.sub(lambda _: f"{begin}\n{content}\n{end}", readme)
+    if not pattern.search(text):
+        raise SystemExit(f"no {begin} ... {end} block")
+    return pattern.sub(lambda _: f"{begin}\n{content}\n{end}", text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="update README.md in place")
+    parser.add_argument("--write", action="store_true", help="update the pages in docs/ in place")
     args = parser.parse_args()
-    readme = README.read_text(encoding="utf-8")
-    for block, render in BLOCKS.items():
-        readme = splice(readme, block, render())
-    if args.write:
-        README.write_text(readme, encoding="utf-8")
-    else:
-        print(readme)
+    for block, (page, render) in BLOCKS.items():
+        text = splice(page.read_text(encoding="utf-8"), block, render())
+        if args.write:
+            page.write_text(text, encoding="utf-8")
+        else:
+            print(text)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from collector.shard import WHOLE, Shard
 from collector.store.connection import (
     POSTGRES_CONNECT_TIMEOUT_S,
     failure_reason,
@@ -47,7 +46,8 @@ from collector.store.connection import (
     masked,
     parse_store_url,
 )
-from evidence.errors import StoreBusy, StoreError
+from collector.sync.shard import WHOLE, Shard
+from core.errors import StoreBusy, StoreError
 
 log = logging.getLogger(__name__)
 

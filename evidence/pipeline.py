@@ -13,17 +13,18 @@ from pathlib import Path
 from collector.classify import Policy, classify_snapshot
 from collector.demo import load_sample
 from collector.forges import open_forge
-from collector.records import Repository
-from collector.shard import WHOLE, Shard
-from collector.signals import SignalSettings
+from collector.forges.base.signals import SignalSettings
+from collector.model.records import Repository
 from collector.store import Store
 from collector.sync import ProgressCallback, SourceReport, collect_source
+from collector.sync.shard import WHOLE, Shard
 from config.loader import LoadedConfig
 from config.models import EvidenceConfig
 from config.secrets import read_tokens
+from core.errors import ExitCode
+from core.logs import log_context
+from core.redaction import redact
 from evidence import run_status
-from evidence.errors import ExitCode
-from evidence.logs import log_context
 from renderer import RenderReport, Theme, render_site
 
 log = logging.getLogger(__name__)
@@ -139,11 +140,17 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
     with Store.open(config.store.url, base_dir=loaded.base_dir) as store:
         snapshot = store.snapshot()
         overview = run_status.read_overview(store)
+    log.info(
+        "classifying %d stored items of %d repositories",
+        len(snapshot.items),
+        len(snapshot.repositories),
+    )
     classified = classify_snapshot(snapshot, policy_of(config))
     generated_at = clock()
     # Published with the site (so the atomic swap keeps it): counts only, no messages.
     status = run_status.document(overview, generated_at=generated_at, public=True)
-    return render_site(
+    log.info("rendering the site into %s", loaded.output_dir)
+    rendered = render_site(
         config,
         snapshot,
         classified,
@@ -152,10 +159,19 @@ def render(loaded: LoadedConfig, *, clock: Clock = utc_now) -> RenderReport:
         theme=Theme.from_config(config.theme, loaded.base_dir),
         extra_files={run_status.STATUS_FILE: _json_bytes(status)},
     )
+    log.info(
+        "published %s: %d pages written, %d files unchanged, %d removed",
+        loaded.output_dir,
+        rendered.pages_written,
+        rendered.files_unchanged,
+        rendered.files_removed,
+    )
+    return rendered
 
 
 def _json_bytes(document: object) -> bytes:
-    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    # Published: a token a forge echoed into a stored error must not reach the site.
+    return (redact(json.dumps(document, indent=2, sort_keys=True)) + "\n").encode("utf-8")
 
 
 def demo(output_dir: Path, *, clock: Clock = utc_now) -> RenderReport:

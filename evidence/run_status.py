@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from collector.store import CursorInfo, RunRecord, Store
+from core.redaction import redact
 
 STATUS_FILE = "status.json"
 SCHEMA_VERSION = 1
@@ -36,6 +38,7 @@ class SourceRun:
     new: int
     updated: int
     items_gone: int
+    items_skipped: int  # entries the forge sent that could not be mapped
     requests: int
     not_modified: int
     rate_cost: int
@@ -95,6 +98,7 @@ def document(overview: Overview, *, generated_at: datetime, public: bool) -> dic
             "new": entry.new,
             "updated": entry.updated,
             "items_gone": entry.items_gone,
+            "items_skipped": entry.items_skipped,
             "requests": entry.requests,
             "not_modified": entry.not_modified,
             "rate_limit_cost": entry.rate_cost,
@@ -129,11 +133,66 @@ def document(overview: Overview, *, generated_at: datetime, public: bool) -> dic
 
 
 def print_overview(console: Console, overview: Overview) -> None:
-    """The ``evidence status`` tables, then every problem of each source's latest run."""
+    """The ``evidence status`` tables, then every problem of each source's latest run.
+
+    The tables are stacked into a few lines per source and run when they would not
+    fit the terminal: a squeezed table truncates dates and names to "202…".
+    """
     if not overview.runs:
         console.print("No runs yet: run `evidence build`.")
         return
-    latest = Table(
+    latest = _latest_table(overview.latest)
+    history = _history_table(overview.runs)
+    if fits(console, latest) and fits(console, history):
+        console.print(latest)
+        console.print(history)
+    else:
+        _print_stacked(console, overview)
+    _problems(console, overview)
+
+
+def _problems(console: Console, overview: Overview) -> None:
+    for entry in overview.latest:
+        if entry.items_skipped:
+            console.print(
+                f"{entry.source}: {entry.items_skipped} entries skipped for unexpected data "
+                "(each named in a warning below); the rest was collected",
+                markup=False,
+                highlight=False,
+            )
+        for line in entry.errors:
+            console.print(f"error: {redact(line)}", markup=False, highlight=False)
+        for line in entry.warnings:
+            console.print(f"warning: {redact(line)}", markup=False, highlight=False)
+    if overview.resuming:
+        console.print(
+            f"{len(overview.resuming)} lists were stopped part-way; the next run resumes them."
+        )
+    for info in overview.failing:
+        console.print(
+            f"failing: {info.repo} {info.kind.value}: {info.cursor.failures} runs in a row "
+            f"({redact(info.cursor.last_error or '')})",
+            markup=False,
+            highlight=False,
+        )
+    if any(overview.gone.values()):
+        console.print(
+            f"Kept but not shown (gone from the forge): {overview.gone.get('repositories', 0)} "
+            f"repositories, {overview.gone.get('items', 0)} items."
+        )
+
+
+def _rate_left(entry: SourceRun) -> str:
+    left = "-" if entry.rate_remaining is None else str(entry.rate_remaining)
+    return left if entry.rate_limit is None else f"{left}/{entry.rate_limit}"
+
+
+def _status(entry: SourceRun) -> str:
+    return "failed" if entry.failed else entry.run_status
+
+
+def _latest_table(latest: Sequence[SourceRun]) -> Table:
+    table = Table(
         "Source",
         "Last run (UTC)",
         "Status",
@@ -148,14 +207,11 @@ def print_overview(console: Console, overview: Overview) -> None:
         "Errors",
         title="Last run per source",
     )
-    for entry in overview.latest:
-        left = "-" if entry.rate_remaining is None else str(entry.rate_remaining)
-        if entry.rate_limit is not None:
-            left += f"/{entry.rate_limit}"
-        latest.add_row(
+    for entry in latest:
+        table.add_row(
             entry.source,
             f"{entry.started_at:%Y-%m-%d %H:%M}",
-            "failed" if entry.failed else entry.run_status,
+            _status(entry),
             str(entry.repositories),
             str(entry.new),
             str(entry.updated),
@@ -163,39 +219,56 @@ def print_overview(console: Console, overview: Overview) -> None:
             str(entry.requests),
             str(entry.not_modified),
             str(entry.rate_cost),
-            left,
+            _rate_left(entry),
             str(len(entry.errors)),
         )
-    console.print(latest)
-    history = Table("Run", "Started (UTC)", "Finished", "Status", "Sources", title="Runs")
+    return table
+
+
+def _history_table(runs: Sequence[RunRecord]) -> Table:
+    table = Table("Run", "Started (UTC)", "Finished", "Status", "Sources", title="Runs")
+    for run in runs:
+        finished = f"{run.finished_at:%H:%M:%S}" if run.finished_at else "-"
+        table.add_row(
+            str(run.id), f"{run.started_at:%Y-%m-%d %H:%M}", finished, run.status, _names(run)
+        )
+    return table
+
+
+def _names(run: RunRecord) -> str:
+    return ", ".join(entry.source for entry in source_runs(run)) or "-"
+
+
+def fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` fits the console at its natural width, nothing squeezed."""
+    unbounded = console.options.update(max_width=10_000)  # measure, do not squeeze
+    return Measurement.get(console, unbounded, table).maximum <= console.width
+
+
+def _print_stacked(console: Console, overview: Overview) -> None:
+    """The same figures as the tables, a few short lines per source and per run."""
+
+    def line(text: str) -> None:
+        # Source names and statuses come from the config and the store: never markup.
+        console.print(text, markup=False, highlight=False)
+
+    line("Last run per source")
+    for entry in overview.latest:
+        line(f"{entry.source}: {_status(entry)}, last run {entry.started_at:%Y-%m-%d %H:%M} UTC")
+        line(
+            f"  repositories {entry.repositories}, new {entry.new}, updated {entry.updated}, "
+            f"gone {entry.items_gone}"
+        )
+        line(
+            f"  requests {entry.requests}, 304 {entry.not_modified}, rate cost {entry.rate_cost}, "
+            f"rate left {_rate_left(entry)}, errors {len(entry.errors)}"
+        )
+    line("")
+    line("Runs")
     for run in overview.runs:
         finished = f"{run.finished_at:%H:%M:%S}" if run.finished_at else "-"
-        names = ", ".join(entry.source for entry in source_runs(run)) or "-"
-        history.add_row(
-            str(run.id), f"{run.started_at:%Y-%m-%d %H:%M}", finished, run.status, names
-        )
-    console.print(history)
-    for entry in overview.latest:
-        for line in entry.errors:
-            console.print(f"error: {line}", markup=False, highlight=False)
-        for line in entry.warnings:
-            console.print(f"warning: {line}", markup=False, highlight=False)
-    if overview.resuming:
-        console.print(
-            f"{len(overview.resuming)} lists were stopped part-way; the next run resumes them."
-        )
-    for info in overview.failing:
-        console.print(
-            f"failing: {info.repo} {info.kind.value}: {info.cursor.failures} runs in a row "
-            f"({info.cursor.last_error})",
-            markup=False,
-            highlight=False,
-        )
-    if any(overview.gone.values()):
-        console.print(
-            f"Kept but not shown (gone from the forge): {overview.gone.get('repositories', 0)} "
-            f"repositories, {overview.gone.get('items', 0)} items."
-        )
+        line(f"  {run.id}: {run.status}, {run.started_at:%Y-%m-%d %H:%M} UTC to {finished}")
+        line(f"    sources: {_names(run)}")
 
 
 def _source_run(run: RunRecord, entry: Mapping[str, Any]) -> SourceRun:
@@ -219,6 +292,7 @@ def _source_run(run: RunRecord, entry: Mapping[str, Any]) -> SourceRun:
         new=number("new"),
         updated=number("updated"),
         items_gone=number("items_gone"),
+        items_skipped=number("items_skipped"),
         requests=number("requests"),
         not_modified=number("not_modified"),
         rate_cost=number("rate_cost"),

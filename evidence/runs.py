@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from collector.shard import WHOLE, Shard
 from collector.sync import ProgressCallback, SourceReport
+from collector.sync.shard import WHOLE, Shard
 from config.loader import LoadedConfig
 from evidence import pipeline
 from evidence.lock import COLLECT, StoreLocks

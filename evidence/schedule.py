@@ -37,8 +37,9 @@ from apscheduler.triggers.cron import CronTrigger
 from collector.store import RunRecord, Store
 from config.loader import LoadedConfig, load_config
 from config.models import ScheduleConfig
-from evidence import logs, runs
-from evidence.errors import EvidenceError, ExitCode, StopRequested, StoreBusy
+from core import logs
+from core.errors import EvidenceError, ExitCode, StopRequested, StoreBusy
+from evidence import runs
 from evidence.pipeline import Clock, utc_now
 from evidence.stopping import StopFlag
 
@@ -121,8 +122,8 @@ def _build(loaded: LoadedConfig, options: runs.RunOptions) -> ExitCode:
         log.info("%s", runs.summary_line(source))
         for line in source.warnings:
             log.warning("%s", line)
-        for line in source.errors:
-            log.error("%s", line)
+        # source.errors need no line here: the collector logged each as it happened,
+        # with its source and repository.
     rendered = runs.render_after_collecting(loaded, options)
     if rendered is not None:
         log.info(

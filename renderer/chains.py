@@ -1,7 +1,7 @@
 """Changes followed through production: merge request → release → deployment → incident.
 
 Which release shipped a change, and which deployments and incidents followed, is
-decided by ``collector.trail`` over every stored item; this module keeps the
+decided by ``collector.classify.trail`` over every stored item; this module keeps the
 steps that have a page (surfaced evidence), so every step of a chain and every
 item behind a figure is one click away. Until deployment records are collected,
 published releases stand in for deployments; the pages say so
@@ -16,9 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from collector.classify import ClassifiedItem
-from collector.records import Commit, Deployment, Incident, Item, MergeRequest, Release, RepoRef
-from collector.trail import Chain as TrailChain
-from collector.trail import link_trail
+from collector.classify.trail import Chain as TrailChain
+from collector.classify.trail import link_trail
+from collector.model.records import (
+    Commit,
+    Deployment,
+    Incident,
+    Item,
+    MergeRequest,
+    Release,
+    RepoRef,
+)
 from renderer.entries import stable_key, utc
 from renderer.model import Chain, ChainStep, EvidenceEntry
 
@@ -33,7 +41,10 @@ RELEASES_AS_DEPLOYMENTS = (
     "Deployments are the published releases (not drafts or pre-releases) in the ledger; "
     "they stand in for deployments until deployment records are collected."
 )
-DEPLOYMENT_RECORDS = "Deployments are the successful deployments in the ledger."
+DEPLOYMENT_RECORDS = (
+    "Deployments are the successful deployments in the ledger, superseded ones included "
+    "(GitHub marks a deployment inactive once a newer one succeeds), each dated by when it ran."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +59,7 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class MergedChange:
-    """A surfaced merged merge request, and what shipped it (from ``collector.trail``)."""
+    """A surfaced merged merge request, and what shipped it (from ``collector.classify.trail``)."""
 
     entry: EvidenceEntry
     repo: RepoRef
@@ -103,10 +114,6 @@ def _oldest_first(events: Iterable[Event]) -> tuple[Event, ...]:
     return tuple(sorted(events, key=lambda e: e.at))
 
 
-def _successful(deployment: Deployment) -> bool:
-    return deployment.status in {"", "success"}
-
-
 class _Pages:
     """Surfaced entries by item: a step of a chain is shown only when it has a page."""
 
@@ -126,7 +133,7 @@ def _change(
     release_entry = pages.of(link.release)
     if release_entry is not None:
         steps.append(ChainStep("Released", release_entry))
-    deployments = sorted((d for d in link.deployments if _successful(d)), key=lambda d: d.event_at)
+    deployments = sorted((d for d in link.deployments if d.succeeded), key=lambda d: d.event_at)
     steps.extend(
         ChainStep("Deployed", found) for d in deployments if (found := pages.of(d)) is not None
     )
@@ -156,7 +163,7 @@ def build_timeline(
     pairs: Sequence[Pair], classified: Sequence[ClassifiedItem], *, incident_records: bool
 ) -> Timeline:
     """The surfaced history, with changes linked to releases, deployments and incidents by
-    ``collector.trail`` over every stored item an override did not hide."""
+    ``collector.classify.trail`` over every stored item an override did not hide."""
     pages = _Pages(pairs)
     releases: list[Event] = []
     deployments: list[Event] = []
@@ -167,7 +174,7 @@ def build_timeline(
         repo = item.repo
         if isinstance(item, Release) and not item.draft and not item.prerelease:
             releases.append(Event(entry, utc(item.event_at), repo, "Released"))
-        elif isinstance(item, Deployment) and _successful(item):
+        elif isinstance(item, Deployment) and item.succeeded:
             deployments.append(Event(entry, utc(item.event_at), repo, "Deployed"))
         elif isinstance(item, Incident):
             closed = utc(item.closed_at) if item.closed_at else None

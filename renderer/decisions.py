@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from collector.categories import Category
 from collector.classify import ClassifiedItem
-from collector.records import Commit, Decision, Item, MergeRequest
+from collector.model.categories import Category
+from collector.model.records import Commit, Decision, Item, MergeRequest
 from renderer.entries import DECISION_PARTS
 from renderer.markdown import render_markdown
 from renderer.model import DecisionSection, DecisionView, EvidenceEntry

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from collector.categories import Category
 from collector.classify import ClassifiedItem, Reason
-from collector.records import (
+from collector.model.categories import Category
+from collector.model.records import (
     DEFAULT_HOSTS,
     Commit,
     Decision,
@@ -27,6 +27,7 @@ from collector.records import (
     RepoRef,
     Tag,
 )
+from config.models import forge_label as config_forge_label
 from renderer.markdown import RenderedBody, render_markdown, render_plain
 from renderer.model import CategoryReasons, EvidenceEntry, Link, StageRef, SystemRef
 from renderer.text import clean_line, display_url, http_url, short_hash, slugify
@@ -52,7 +53,6 @@ KIND_ABBREVIATIONS: dict[Kind, str] = {
     Kind.INCIDENT: "incident",
     Kind.DECISION: "adr",
 }
-FORGE_NAMES = {"github": "GitHub", "gitlab": "GitLab"}
 # What a redacted entry may say about why it is there: the rule, never the
 # matched text (a label or a title word would leak the private work).
 REDACTED_REASONS = {
@@ -104,7 +104,8 @@ def item_page_path(classified: ClassifiedItem, *, redacted: bool) -> str:
 
 
 def forge_label(ref: RepoRef) -> str:
-    name = FORGE_NAMES.get(ref.forge, ref.forge)
+    """ "GitHub", or "GitLab (git.example.com)" for an instance of its own."""
+    name = config_forge_label(ref.forge)
     return name if ref.host in DEFAULT_HOSTS else f"{name} ({clean_line(ref.host, 100)})"
 
 

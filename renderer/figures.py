@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from statistics import median
 
-from collector.records import RepoRef
+from collector.model.records import RepoRef
 from renderer.chains import Event, Timeline, failure_after
 from renderer.model import Figure, FigureRow, FigureSet, MonthCount, Window
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from collector.categories import Category
-from collector.records import Kind
+from collector.model.categories import Category
+from collector.model.records import Kind
 from renderer.markdown import RenderedBody
 
 

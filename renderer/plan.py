@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
+from config.models import forge_label
 from renderer.model import Chain, EvidenceEntry, SiteModel
 from renderer.pages import (
     DECISIONS,
@@ -42,7 +43,6 @@ STAGE_PAGE_SIZE = 25
 JOURNAL_PAGE_SIZE = 25
 LEDGER_PAGE_SIZE = 100
 HOME_JOURNAL = 5
-FORGE_LABELS = {"github": "GitHub", "gitlab": "GitLab"}
 MONTH_NAMES = (
     "January",
     "February",
@@ -155,9 +155,7 @@ def _ledger_views(site: SiteModel) -> tuple[LedgerFilter, list[tuple[LedgerFacet
     forge_counts = Counter(e.forge_slug for e in entries if e.forge_slug)
     forges: list[View] = [
         (
-            LedgerFilter(
-                "forge", f, FORGE_LABELS.get(f, f), f"ledger/forge-{f}.html", forge_counts[f]
-            ),
+            LedgerFilter("forge", f, forge_label(f), f"ledger/forge-{f}.html", forge_counts[f]),
             _on_forge(f),
         )
         for f in sorted(forge_counts)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import resvg_py
 from markupsafe import Markup
 
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer.model import CategorySection, SiteModel, SystemView
 
 WIDTH, HEIGHT = 1200, 630

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence.errors import RenderError
+from core.errors import RenderError
 
 # Written into every output; an existing, non-empty folder without it was not
 # made by us, and replacing it would delete someone's files.

@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from jinja2 import Environment, TemplateError
 
 from collector.classify import ClassifiedItem
-from collector.snapshot import Snapshot
+from collector.model.snapshot import Snapshot
 from config.models import EvidenceConfig
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer.feeds import feed_files
 from renderer.machine import machine_files
 from renderer.model import SiteModel
@@ -143,8 +143,10 @@ def render_site(
     ``extra_files`` (path -> bytes) are published with the pages, in the same
     atomic swap; e.g. the pipeline's ``status.json``.
 
-    Raises ``RenderError`` with a one-line message on any failure; the previous
-    site in ``output_dir`` is then left untouched.
+    Raises ``RenderError`` with a one-line message when a template fails or the
+    file system refuses (exit code 6); the previous site in ``output_dir`` is then
+    left untouched. Any other exception is a bug and propagates as itself, so the
+    command exits 1 and ``--debug`` shows where (the old site is untouched then too).
     """
     if not output_dir.is_absolute():
         raise RenderError(f"output folder must be an absolute path, got {str(output_dir)!r}")
@@ -159,7 +161,9 @@ def render_site(
         published = publish(output_dir, write)
     except RenderError as exc:
         raise RenderError(_one_line(str(exc))) from exc
-    except Exception as exc:
+    except (TemplateError, OSError) as exc:
+        # Only what the owner's templates or disk can cause; a TypeError in the site
+        # model is ours to fix, and calling it a render failure would hide the bug.
         raise RenderError(_one_line(f"could not render the site: {exc}")) from exc
     return RenderReport(
         output_dir=output_dir,

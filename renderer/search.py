@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pagefind.service import get_executable
 
-from evidence.errors import RenderError
+from core.errors import RenderError
 
 INDEX_DIR = "pagefind"
 TIMEOUT = 600  # seconds; 20,000 item pages index in well under a minute

@@ -12,12 +12,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from collector.categories import STAGES, Category
 from collector.classify import ClassifiedItem
-from collector.records import Commit, Kind, MergeRequest, Release, RepoRef, Repository
-from collector.snapshot import Snapshot
+from collector.model.categories import STAGES, Category
+from collector.model.records import Commit, Kind, MergeRequest, Release, RepoRef, Repository
+from collector.model.snapshot import Snapshot
 from config.models import EvidenceConfig, IdentityConfig, SystemConfig
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer.chains import Pair, Timeline, build_chains, build_timeline
 from renderer.decisions import build_decisions
 from renderer.entries import build_entry, forge_label, stable_key, utc

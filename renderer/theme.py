@@ -26,7 +26,7 @@ from jinja2 import (
 )
 
 from config.models import ThemeConfig
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer.entries import utc
 
 BUILTIN_PREFIX = "default"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lighthouse scores of the demo site's home, a stage page and an item page, served
 # locally by `evidence serve`. Run by hand (it fetches lighthouse from npm once);
-# paste the table it prints into the README's "Page quality" section.
+# paste the table it prints into docs/development.md ("Page quality gates").
 #
 #   scripts/lighthouse.sh            # build the demo into a temp folder and audit it
 #   scripts/lighthouse.sh output     # audit an already built site folder

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from collector.signals import SignalSettings
+from collector.forges.base.signals import SignalSettings
 from collector.store import Store
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_expected import assert_store_matches
 from tests.fakes.github_world import GitHubWorld
@@ -102,6 +102,7 @@ def test_one_source_refused_is_partial_and_the_other_is_collected_whole(
 
     assert code == ExitCode.PARTIAL
     assert "error: source work: " in errors and "rejected the token in WORK_TOKEN" in errors
+    assert errors.count("rejected the token in WORK_TOKEN") == 1  # one line per problem
     with Store.open(database_url, base_dir=tmp_path) as store:
         assert_store_matches(store, home, source="home")
     status = published_status(tmp_path)
@@ -120,6 +121,7 @@ def test_a_rate_limit_stop_is_partial_and_the_next_build_completes(
 
     assert code == ExitCode.PARTIAL
     assert "rate limit exhausted" in errors and "the next run resumes" in errors
+    assert errors.count("rate limit exhausted") == 1, errors
     assert (tmp_path / "output" / "index.html").is_file()  # rendered from what was collected
     assert published_status(tmp_path)["home"]["stopped_early"] is True
 
@@ -132,6 +134,23 @@ def test_a_rate_limit_stop_is_partial_and_the_next_build_completes(
     assert status["home"]["stopped_early"] is False and status["home"]["status"] == "complete"
     with Store.open(database_url, base_dir=tmp_path) as store:
         assert_store_matches(store, home, source="home")
+
+
+def test_a_failing_repository_is_reported_once(
+    tmp_path: Path, work: FakeGitHub, home: FakeGitHub, database_url: str
+) -> None:
+    config = write_config(tmp_path, work, home, database_url)
+    home.fail("/repos/dana-dev/project-1/pulls", 502)  # the repository fails
+    home.fail("/repos/dana-dev/project-0/releases", 404)  # one list of a readable one fails
+
+    code, _, errors = invoke(config, "build")
+
+    assert code == ExitCode.PARTIAL
+    ours = [line for line in errors.splitlines() if " werkzeug: " not in line]  # the fake's
+    for repository in ("dana-dev/project-1", "dana-dev/project-0"):
+        [line] = [line for line in ours if repository in line]
+        assert line.startswith(f"error: source home: {repository}")
+        assert line.endswith("skipped, its stored items are kept")
 
 
 def test_a_night_without_changes_costs_the_listings_and_status_says_so(

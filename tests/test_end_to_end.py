@@ -14,8 +14,8 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from collector.store import Store
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
 

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from sqlalchemy import create_engine, update
 
-from collector.records import MergeRequest, RepoRef, Repository
-from collector.store import Store
+from collector.model.records import MergeRequest, RepoRef, Repository
+from collector.store import Store, schema
+from collector.store.sync_state import DELETED
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 
 REF = RepoRef(forge="github", host="github.com", path="dana-dev/ledger")
 URL = "https://github.com/dana-dev/ledger/pull/12"
@@ -95,3 +97,41 @@ def test_explaining_an_unknown_item_is_one_clear_line(tmp_path: Path) -> None:
         "error: no stored item matches 'https://github.com/dana-dev/ledger/pull/999'; give its URL "
         "or owner/repo#number (run `evidence collect` first if it is new)"
     ]
+
+
+def test_an_item_of_a_gone_repository_is_explained(tmp_path: Path) -> None:
+    seed(tmp_path)
+    config = tmp_path / "evidence.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    with Store.open("sqlite:///.evidence/ledger.db", base_dir=tmp_path) as store:
+        reason = "answers 404: deleted, renamed or no longer visible to the token"
+        store.mark_repositories_gone([(REF, reason)], at=datetime(2026, 5, 2, 3, tzinfo=UTC))
+
+    for query in (URL, "dana-dev/ledger#12"):
+        code, out, err = run(config, "explain", query)
+        assert (code, err) == (0, "")
+        assert out.splitlines() == [
+            "merge_request github:dana-dev/ledger#12: Add ledger table",
+            f"  url:        {URL}",
+            f"  shown:      no — its repository was reported gone on 2026-05-02: {reason}",
+            "  kept:       its stored record stays; it is shown again if the forge lists it again",
+        ]
+    code, _, err = run(config, "explain", "dana-dev/ledger#13")
+    assert code == ExitCode.CONFIG and "no stored item matches" in err
+
+
+def test_an_item_deleted_on_the_forge_is_explained(tmp_path: Path) -> None:
+    seed(tmp_path)
+    config = tmp_path / "evidence.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    engine = create_engine(f"sqlite:///{tmp_path / '.evidence' / 'ledger.db'}")
+    with engine.begin() as connection:  # what a complete read of its list flags
+        connection.execute(
+            update(schema.items).values(
+                gone_at=datetime(2026, 5, 3, tzinfo=UTC), gone_reason=DELETED
+            )
+        )
+    engine.dispose()
+    code, out, _ = run(config, "explain", URL)
+    assert code == 0
+    assert f"  shown:      no — it was reported gone on 2026-05-03: {DELETED}" in out

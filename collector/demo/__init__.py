@@ -12,7 +12,7 @@ from importlib import resources
 
 from pydantic import TypeAdapter
 
-from collector.records import AnyItem, Item, Repository
+from collector.model.records import AnyItem, Item, Repository
 from config.loader import parse_config
 from config.models import EvidenceConfig
 

@@ -2,6 +2,7 @@
 
 from collector.store.store import (
     CursorInfo,
+    GoneItem,
     KnownRepository,
     PageOutcome,
     RunRecord,
@@ -9,4 +10,12 @@ from collector.store.store import (
     UpsertCounts,
 )
 
-__all__ = ["CursorInfo", "KnownRepository", "PageOutcome", "RunRecord", "Store", "UpsertCounts"]
+__all__ = [
+    "CursorInfo",
+    "GoneItem",
+    "KnownRepository",
+    "PageOutcome",
+    "RunRecord",
+    "Store",
+    "UpsertCounts",
+]

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from collector.records import AnyItem, Item, Repository
+from collector.model.records import AnyItem, Item, Repository
 
 _ITEM_ADAPTER: TypeAdapter[AnyItem] = TypeAdapter(AnyItem)
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from evidence.errors import StoreError
+from core.errors import StoreError
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 # Execution option that marks a connection whose transaction will write; on SQLite

@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from evidence.errors import StoreError
+from core.errors import StoreError
 
 # Not Alembic's default "alembic_version": a PostgreSQL database shared with another
 # application may already have that table, holding revisions we know nothing about.

@@ -5,16 +5,18 @@ Statements only, on the caller's connection (``Store`` opens the transaction).
 Items flagged as gone are included by ``stored_items``: a cached file list or a
 blob sha is still right for an item that was gone for a while and came back.
 ``unfinished_deployments`` leaves them out: there is nothing left to ask about them.
+``gone_items`` finds them for ``evidence explain``: why an item left the pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from collector.records import Deployment, Item, Kind, RepoRef
+from collector.model.records import Deployment, Item, Kind, RepoRef
 from collector.store import codec, schema
 from collector.store.upsert import CHUNK_SIZE
 
@@ -45,6 +47,13 @@ def stored_items(
     return found
 
 
+def current_keys(connection: Connection, ref: RepoRef, kind: Kind) -> frozenset[str]:
+    """The keys of one repository's stored items of a kind, gone ones left out."""
+    rows = schema.items
+    query = select(rows.c.key).where(_of(ref, kind), rows.c.gone_at.is_(None))
+    return frozenset(str(key) for key in connection.execute(query).scalars())
+
+
 def newest_update(connection: Connection, ref: RepoRef, kind: Kind) -> datetime | None:
     """The latest ``updated_at`` among the stored items of one repository and kind."""
     rows = schema.items
@@ -72,3 +81,58 @@ def unfinished_deployments(
     found = [codec.item_from_json(row.record) for row in connection.execute(query)]
     recent = [d for d in found if isinstance(d, Deployment) and d.created_at >= since]
     return sorted(recent, key=lambda d: (d.created_at, d.id), reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class GoneItem:
+    """A stored item kept but no longer shown, and why."""
+
+    item: Item
+    gone_at: datetime
+    reason: str
+    repository_gone: bool  # its repository was reported gone (else the item itself was)
+
+
+def gone_items(
+    connection: Connection, urls: Collection[str], repo_paths: Collection[str]
+) -> list[GoneItem]:
+    """Gone items (or items of gone repositories) with one of these URLs or repository paths."""
+    rows, repos = schema.items, schema.repositories
+    texts = sorted({codec.column_text(url) for url in urls})
+    paths = sorted({codec.column_text(path) for path in repo_paths})
+    query = (
+        select(
+            rows.c.record,
+            rows.c.gone_at,
+            rows.c.gone_reason,
+            repos.c.gone_at.label("repo_gone_at"),
+            repos.c.gone_reason.label("repo_gone_reason"),
+        )
+        .select_from(
+            rows.outerjoin(
+                repos,
+                and_(
+                    repos.c.forge == rows.c.forge,
+                    repos.c.host == rows.c.host,
+                    repos.c.path == rows.c.repo_path,
+                ),
+            )
+        )
+        .where(
+            or_(rows.c.gone_at.is_not(None), repos.c.gone_at.is_not(None)),
+            or_(rows.c.url.in_(texts), rows.c.repo_path.in_(paths)),
+        )
+    )
+    found: list[GoneItem] = []
+    for row in connection.execute(query):
+        # The repository's flag explains more than the item's: it hid all its items.
+        repository_gone = row.repo_gone_at is not None
+        found.append(
+            GoneItem(
+                item=codec.item_from_json(row.record),
+                gone_at=row.repo_gone_at if repository_gone else row.gone_at,
+                reason=(row.repo_gone_reason if repository_gone else row.gone_reason) or "",
+                repository_gone=repository_gone,
+            )
+        )
+    return found

@@ -119,7 +119,7 @@ runs = Table(
     Index("ix_runs_started_at", "started_at"),
 )
 
-# Incremental collection (see collector.incremental): one cursor per
+# Incremental collection (see collector.model.incremental): one cursor per
 # (source, repository, kind), written in the same transaction as the page it covers.
 sync_cursors = Table(
     "sync_cursors",

@@ -22,9 +22,9 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from collector.incremental import SyncPage, SyncState
-from collector.records import Deployment, Item, Kind, RepoRef, Repository
-from collector.snapshot import Snapshot, StoredItem
+from collector.model.incremental import SyncPage, SyncState
+from collector.model.records import Deployment, Item, Kind, RepoRef, Repository
+from collector.model.snapshot import Snapshot, StoredItem
 from collector.store import codec, recall, schema, sync_state
 from collector.store.connection import (
     WRITE_OPTION,
@@ -34,13 +34,16 @@ from collector.store.connection import (
     parse_store_url,
 )
 from collector.store.migrate import current_revision, upgrade_to_head
+from collector.store.recall import GoneItem
 from collector.store.sync_state import CursorInfo, PageOutcome
 from collector.store.upsert import UpsertCounts, upsert_rows
-from evidence.errors import StoreError
+from core.errors import StoreError
+from core.redaction import redact, redact_all
 
 __all__ = [
     "RUN_STATUSES",
     "CursorInfo",
+    "GoneItem",
     "KnownRepository",
     "PageOutcome",
     "RunRecord",
@@ -242,7 +245,7 @@ class Store:
         """Note that reading this list failed again; returns the failures in a row."""
         _require_aware(at)
         with self._transaction("recording a failure", write=True) as connection:
-            return sync_state.record_failure(connection, source, ref, kind, error, at=at)
+            return sync_state.record_failure(connection, source, ref, kind, redact(error), at=at)
 
     def stored_items(self, ref: RepoRef, kind: Kind, keys: Collection[str]) -> dict[str, Item]:
         """Stored items of one repository and kind, by key: what a forge may reuse unfetched."""
@@ -250,6 +253,11 @@ class Store:
             return {}
         with self._transaction("reading stored items") as connection:
             return recall.stored_items(connection, ref, kind, keys)
+
+    def current_keys(self, ref: RepoRef, kind: Kind) -> frozenset[str]:
+        """Keys of the stored items of one repository and kind not flagged gone."""
+        with self._transaction("reading stored items") as connection:
+            return recall.current_keys(connection, ref, kind)
 
     def newest_update(self, ref: RepoRef, kind: Kind) -> datetime | None:
         """The latest ``updated_at`` stored for one repository and kind: where to read on from."""
@@ -263,6 +271,11 @@ class Store:
         _require_aware(since)
         with self._transaction("reading stored deployments") as connection:
             return recall.unfinished_deployments(connection, ref, since, final)
+
+    def gone_items(self, urls: Collection[str], repo_paths: Collection[str]) -> list[GoneItem]:
+        """Items kept but not shown (flagged gone, or of a gone repository), by URL or path."""
+        with self._transaction("reading gone items") as connection:
+            return recall.gone_items(connection, urls, repo_paths)
 
     def known_repositories(self, source: str) -> dict[RepoRef, KnownRepository]:
         """The repositories this source collected before, gone ones included."""
@@ -351,7 +364,7 @@ class Store:
         statement = (
             update(schema.runs)
             .where(schema.runs.c.id == run_id)
-            .values(finished_at=finished_at, status=status, summary=summary)
+            .values(finished_at=finished_at, status=status, summary=redact_all(summary))
         )
         with self._transaction("recording the run result", write=True) as connection:
             if connection.execute(statement).rowcount != 1:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Executable, Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from collector.incremental import Cursor, PageMemo, PassState, Position, SyncPage, Validators
-from collector.records import Kind, RepoRef
+from collector.model.incremental import Cursor, PageMemo, PassState, Position, SyncPage, Validators
+from collector.model.records import Kind, RepoRef
 from collector.store import codec, schema
 from collector.store.upsert import CHUNK_SIZE, UpsertCounts, upsert_rows
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from collector.github import GitHubForge
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
+from collector.forges.base.limits import Limits
+from collector.forges.github.forge import GitHubForge
+from collector.forges.gitlab.forge import GitLabForge
 from config.models import GitHubSource, GitLabSource
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from collector.records import Decision, Deployment, Incident, Pipeline
+from collector.model.records import Decision, Deployment, Incident, Pipeline
 from tests.fakes.gitlab_api import FakeGitLab
 from tests.fakes.gitlab_expected import ref, web
 from tests.fakes.gitlab_world import (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from collector.adr import is_adr_file, parse_adr
+from collector.forges.base.adr import is_adr_file, parse_adr
 
 NYGARD = """# 7. Split async scoring from the lead API
 

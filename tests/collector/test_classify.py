@@ -4,9 +4,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.categories import Category
 from collector.classify import Policy, classify, read_owner_labels
-from collector.records import Commit, MergeRequest, Release, RepoRef, Repository, Tag, Visibility
+from collector.model.categories import Category
+from collector.model.records import (
+    Commit,
+    MergeRequest,
+    Release,
+    RepoRef,
+    Repository,
+    Tag,
+    Visibility,
+)
 
 REF = RepoRef(forge="github", host="github.com", path="acme-corp/payments-api")
 WHEN = datetime(2026, 3, 1, 12, tzinfo=UTC)

@@ -21,7 +21,7 @@ from typing import Protocol
 
 import pytest
 
-from collector.records import Kind
+from collector.model.records import Kind
 from collector.store import Store
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_expected import assert_store_matches, ref

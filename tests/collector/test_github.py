@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from collector.github import GitHubForge
-from collector.limits import Limits
-from collector.records import (
+from collector.forges.base.limits import Limits
+from collector.forges.github.forge import GitHubForge
+from collector.model.records import (
     Item,
     Kind,
     MergeRequest,
@@ -20,6 +20,7 @@ from collector.records import (
 from config.models import GitHubSource
 from config.rules import ClassifyConfig
 from tests.collector.conftest import GITHUB_TOKEN, MakeForge
+from tests.collector.reading import full_read, listed
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_expected import (
     expected_commit,
@@ -34,11 +35,11 @@ from tests.fakes.github_world import (
 
 
 def collect(forge: GitHubForge, repository: Repository, kind: Kind) -> list[Item]:
-    return [item for page in forge.items(repository, kind) for item in page]
+    return [item for page in full_read(forge, repository, kind) for item in page]
 
 
 def only_repository(forge: GitHubForge) -> Repository:
-    (repository,) = forge.repositories()
+    (repository,) = listed(forge)
     return repository
 
 
@@ -62,7 +63,7 @@ def test_repositories_of_users_orgs_and_explicit_repos_are_mapped(
     tools = github_world.add_repo("octo-org/tools")  # owned by someone else, asked for by name
 
     forge = make_forge(users=["dana-dev"], orgs=["acme-corp"], repos=["octo-org/tools"])
-    repositories = list(forge.repositories())
+    repositories = list(listed(forge))
 
     assert repositories == [
         expected_repository(fake_github, ledger),
@@ -95,7 +96,7 @@ def test_private_repositories_are_excluded_by_default(
 
     forge = make_forge(users=["dana-dev"], orgs=["acme-corp"])
 
-    assert [r.ref.path for r in forge.repositories()] == [notes.full_name, payments.full_name]
+    assert [r.ref.path for r in listed(forge)] == [notes.full_name, payments.full_name]
     # Skipped repositories cost nothing: not even their languages are asked for.
     assert not any(
         name in path
@@ -116,7 +117,7 @@ def test_include_private_lists_the_owners_private_and_internal_repositories(
     github_world.add_repo("someone-else/private-thing", private=True)
 
     forge = make_forge(users=["dana-dev"], orgs=["acme-corp"], include_private=True)
-    visibility = {r.ref.path: r.visibility for r in forge.repositories()}
+    visibility = {r.ref.path: r.visibility for r in listed(forge)}
 
     assert visibility == {
         "dana-dev/notes": Visibility.PUBLIC,
@@ -138,7 +139,7 @@ def test_include_private_for_another_user_reads_their_public_listing(
 
     forge = make_forge(users=["lee-reviewer"], include_private=True)
 
-    assert [r.ref.path for r in forge.repositories()] == ["lee-reviewer/dotfiles"]
+    assert [r.ref.path for r in listed(forge)] == ["lee-reviewer/dotfiles"]
     assert fake_github.paths()[:2] == ["/user", "/users/lee-reviewer/repos"]
 
 
@@ -164,7 +165,7 @@ def test_fork_and_archive_policy(
 
     forge = make_forge(users=["dana-dev"], **settings)
 
-    assert {r.ref.path for r in forge.repositories()} == kept
+    assert {r.ref.path for r in listed(forge)} == kept
     languages_asked = {
         p.removeprefix("/repos/").removesuffix("/languages") for p in fake_github.paths()[1:]
     }
@@ -184,7 +185,7 @@ def test_repositories_seen_through_several_scopes_are_read_once(
         repos=["Dana-Dev/Ledger", "acme-corp/payments-api"],
     )
 
-    assert [r.ref.path for r in forge.repositories()] == [
+    assert [r.ref.path for r in listed(forge)] == [
         "dana-dev/ledger",
         "acme-corp/Payments-API",
     ]
@@ -210,7 +211,7 @@ def test_pull_requests_are_read_page_by_page_following_link(
     forge = make_forge(users=["dana-dev"])
     repository = only_repository(forge)
 
-    pages = list(forge.items(repository, Kind.MERGE_REQUEST))
+    pages = list(full_read(forge, repository, Kind.MERGE_REQUEST))
 
     assert [len(page) for page in pages] == [100, 100, 50]
     numbers = [item.number for page in pages for item in page if isinstance(item, MergeRequest)]
@@ -285,7 +286,7 @@ def test_no_request_per_item(
 
     items = [
         item
-        for repository in forge.repositories()
+        for repository in listed(forge)
         for kind in forge.kinds
         for item in collect(forge, repository, kind)
     ]

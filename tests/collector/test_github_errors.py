@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.github import GitHubForge
-from collector.limits import Limits
-from collector.records import Kind
-from collector.sources import RateLimitStop, RepositoryUnavailable
+from collector.forges.base.interface import ListUnavailable, RateLimitStop, RepositoryUnavailable
+from collector.forges.base.limits import Limits
+from collector.forges.github.forge import GitHubForge
+from collector.model.records import Kind
 from config.models import GitHubSource
-from evidence.errors import ExitCode, SourceError
+from core.errors import ExitCode, SourceError
 from tests.collector.conftest import GITHUB_TOKEN, MakeForge
+from tests.collector.reading import full_read, listed
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
 
@@ -32,7 +33,7 @@ def test_bad_credentials_name_the_variable_and_never_the_token(
     forge = make_forge(users=["dana-dev"], token=wrong, token_env="EVIDENCE_GITHUB_TOKEN")
 
     with pytest.raises(SourceError) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     message = str(raised.value)
     assert "EVIDENCE_GITHUB_TOKEN" in message
@@ -51,7 +52,7 @@ def test_a_token_refused_on_the_first_call_fails_the_source(
     forge = make_forge(users=["dana-dev"])
 
     with pytest.raises(SourceError) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     assert "refused the token in GITHUB_TOKEN" in str(raised.value)
     assert "Resource not accessible by integration" in str(raised.value)
@@ -65,7 +66,7 @@ def test_an_unreachable_host_names_the_host(github_world: GitHubWorld) -> None:
     forge = GitHubForge(config, GITHUB_TOKEN, limits=Limits(retries=0))
 
     with pytest.raises(SourceError) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     assert str(raised.value) == (
         f"source 127.0.0.1:{port}: cannot reach 127.0.0.1:{port} (connection failed); "
@@ -79,12 +80,12 @@ def test_server_errors_are_retried_then_reported(
     github_world.add_repo("dana-dev/ledger")
     fake_github.fail("/users/dana-dev/repos", 502, times=1)
     recovered = make_forge(users=["dana-dev"], retries=1)
-    assert [r.ref.path for r in recovered.repositories()] == ["dana-dev/ledger"]
+    assert [r.ref.path for r in listed(recovered)] == ["dana-dev/ledger"]
 
     fake_github.fail("/users/dana-dev/repos", 502)
     failing = make_forge(users=["dana-dev"], retries=1)
     with pytest.raises(SourceError) as raised:
-        list(failing.repositories())
+        list(listed(failing))
     assert "still answered 502 after 1 retries" in str(raised.value)
 
 
@@ -96,7 +97,7 @@ def test_a_next_link_outside_the_api_is_not_followed(
     forge = make_forge(users=["dana-dev"])
 
     with pytest.raises(SourceError, match="next-page link leads outside"):
-        list(forge.repositories())
+        list(listed(forge))
     assert len(fake_github.requests) == 1
 
 
@@ -113,7 +114,7 @@ def test_a_missing_org_is_a_warning_and_other_scopes_are_collected(
         users=["dana-dev"], orgs=["ghost-org", "acme-corp"], repos=["dana-dev/deleted-repo"]
     )
 
-    paths = [r.ref.path for r in forge.repositories()]
+    paths = [r.ref.path for r in listed(forge)]
 
     assert paths == ["dana-dev/ledger", "acme-corp/payments-api"]
     assert len(forge.warnings) == 2
@@ -132,7 +133,7 @@ def test_an_org_refused_after_the_first_call_is_a_warning(
     fake_github.fail("/orgs/sso-corp/repos", 403, "Resource protected by organization SAML")
     forge = make_forge(users=["dana-dev"], orgs=["sso-corp"])
 
-    assert [r.ref.path for r in forge.repositories()] == ["dana-dev/ledger"]
+    assert [r.ref.path for r in listed(forge)] == ["dana-dev/ledger"]
     assert forge.warnings == [
         "org sso-corp: access refused on "
         f"{forge.name} (403: Resource protected by organization SAML); "
@@ -146,7 +147,7 @@ def test_a_private_repo_asked_for_by_name_says_how_to_include_it(
     github_world.add_repo("dana-dev/secret-plans", private=True)
     forge = make_forge(repos=["dana-dev/secret-plans"])
 
-    assert list(forge.repositories()) == []
+    assert list(listed(forge)) == []
     assert forge.warnings == [
         "repo dana-dev/secret-plans: is private; set include_private = true to collect it"
     ]
@@ -161,32 +162,33 @@ def test_an_app_token_that_cannot_read_user_still_lists_public_repositories(
     fake_github.fail("/user", 403, "Resource not accessible by integration")
     forge = make_forge(users=["dana-dev"], include_private=True)
 
-    assert [r.ref.path for r in forge.repositories()] == ["dana-dev/ledger"]
+    assert [r.ref.path for r in listed(forge)] == ["dana-dev/ledger"]
     assert len(forge.warnings) == 1
     assert "token in GITHUB_TOKEN" in forge.warnings[0]
 
 
 @pytest.mark.parametrize(
-    ("kind", "status", "reason"),
+    ("kind", "status", "reason", "refused"),
     [
-        (Kind.MERGE_REQUEST, 404, "not found (404)"),
-        (Kind.COMMIT, 451, "unavailable for legal reasons (451)"),
-        (Kind.RELEASE, 403, "access refused (403): Repository access blocked by policy"),
-        (Kind.TAG, 409, "conflict (409)"),
+        (Kind.MERGE_REQUEST, 404, "answered 404 (Not Found) although the repository", False),
+        (Kind.COMMIT, 451, "answered 451 (Repository access blocked) although the", False),
+        (Kind.RELEASE, 403, "access refused (403: Repository access blocked by policy)", True),
+        (Kind.TAG, 409, "answered 409 (Conflict) although the repository itself", False),
     ],
 )
-def test_an_unreadable_repository_raises_repository_unavailable(
+def test_an_unreadable_list_of_a_readable_repository_fails_only_that_list(
     github_world: GitHubWorld,
     fake_github: FakeGitHub,
     make_forge: MakeForge,
     kind: Kind,
     status: int,
     reason: str,
+    refused: bool,
 ) -> None:
     repo = github_world.add_repo("dana-dev/ledger")
     repo.add_commit("first")
     forge = make_forge(users=["dana-dev"])
-    (repository,) = forge.repositories()
+    (repository,) = listed(forge)
     endpoint = {
         Kind.MERGE_REQUEST: "pulls",
         Kind.COMMIT: "commits",
@@ -196,11 +198,44 @@ def test_an_unreadable_repository_raises_repository_unavailable(
     message = "Repository access blocked by policy" if status == 403 else None
     fake_github.fail(f"/repos/dana-dev/ledger/{endpoint}", status, message)
 
-    with pytest.raises(RepositoryUnavailable) as raised:
-        list(forge.items(repository, kind))
+    with pytest.raises(ListUnavailable) as raised:
+        list(full_read(forge, repository, kind))
 
     assert raised.value.repository == "dana-dev/ledger"
+    assert raised.value.listing == f"/repos/dana-dev/ledger/{endpoint}"
     assert raised.value.reason.startswith(reason)
+    assert raised.value.refused is refused
+    # Only the repository resource itself may say "gone": asked once, after the failure.
+    assert fake_github.paths()[-1] == "/repos/dana-dev/ledger"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "gone"),
+    [
+        (404, "not found (404)", True),
+        (451, "unavailable for legal reasons (451)", True),
+        (403, "access refused (403)", False),
+    ],
+)
+def test_the_repository_resource_itself_decides_gone(
+    github_world: GitHubWorld,
+    fake_github: FakeGitHub,
+    make_forge: MakeForge,
+    status: int,
+    reason: str,
+    gone: bool,
+) -> None:
+    github_world.add_repo("dana-dev/ledger").add_commit("first")
+    forge = make_forge(users=["dana-dev"])
+    (repository,) = listed(forge)
+    fake_github.fail("/repos/dana-dev/ledger/pulls", status)
+    fake_github.fail("/repos/dana-dev/ledger", status)
+
+    with pytest.raises(RepositoryUnavailable) as raised:
+        list(full_read(forge, repository, Kind.MERGE_REQUEST))
+
+    assert raised.value.reason.startswith(reason)
+    assert raised.value.gone is gone
 
 
 # -- rate limits -----------------------------------------------------------------------------
@@ -214,7 +249,7 @@ def test_rate_limit_headers_land_in_stats(
     fake_github.rate_used = 1234  # spent by earlier runs in this hour
     forge = make_forge(users=["dana-dev"])
 
-    list(forge.repositories())
+    list(listed(forge))
 
     assert forge.stats.requests == 2 == len(fake_github.requests)
     assert forge.stats.rate_limit == 5000
@@ -231,7 +266,7 @@ def test_a_spent_budget_stops_before_the_request_that_would_fail(
     forge = make_forge(users=["dana-dev"], retries=3)
 
     with pytest.raises(RateLimitStop) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     assert str(raised.value) == (
         f"source {forge.name}: rate limit exhausted, resets at 12:34 UTC; stopped cleanly; "
@@ -253,7 +288,7 @@ def test_a_limit_spent_elsewhere_stops_with_the_reset_time(
     forge = make_forge(users=["dana-dev"], retries=3, max_wait=60)
 
     with pytest.raises(RateLimitStop) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     assert "rate limit exhausted, resets at 12:34 UTC; stopped cleanly" in str(raised.value)
     assert len(fake_github.requests) == 1  # no retry loop against an exhausted limit

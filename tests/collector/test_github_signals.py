@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
-from collector import github_signals
-from collector.categories import Category
 from collector.classify import Policy, classify
-from collector.github import GitHubForge
-from collector.limits import Limits
-from collector.records import (
+from collector.classify.trail import link_trail
+from collector.forges.base.limits import Limits
+from collector.forges.base.signals import SignalSettings
+from collector.forges.github import signals as github_signals
+from collector.forges.github.forge import GitHubForge
+from collector.model.categories import Category
+from collector.model.records import (
     Decision,
     Deployment,
     Incident,
@@ -29,10 +31,8 @@ from collector.records import (
     MergeRequest,
     Pipeline,
 )
-from collector.signals import SignalSettings
 from collector.store import Store
 from collector.sync import SourceReport, collect_source
-from collector.trail import link_trail
 from config.models import GitHubSource
 from tests.collector.conftest import GITHUB_TOKEN
 from tests.fakes.github_api import FakeGitHub, LoggedRequest
@@ -294,11 +294,38 @@ def test_a_final_deployment_status_is_reused_and_a_push_rereads_the_adr_folders(
     statuses = {d.id: d.status for d in stored(store, Deployment)}
     assert statuses[str(signals.production.id)] == "success"
     assert statuses[str(later.id)] == "failure"
-    # After the push the ADR folders are asked again; the unchanged files are not re-read.
+    # After the push the branch's tree is asked again (one request); it did not change,
+    # so the unchanged ADR files are not re-read.
+    assert night.paths("/git/trees/") == ["/repos/dana-dev/ledger/git/trees/main"]
+    assert night.paths("/contents/") == []
+
+
+def test_one_tree_request_finds_the_adr_files_without_probing_folders(
+    signals: Signals, store: Store, run: Run
+) -> None:
+    first = run()
+
+    assert first.paths("/git/trees/") == ["/repos/dana-dev/ledger/git/trees/main"]
+    # Only the two ADR files themselves: no candidate folder asked, so no 404s.
+    assert sorted(first.paths("/contents/")) == [
+        "/repos/dana-dev/ledger/contents/docs/adr/0001-use-postgresql.md",
+        "/repos/dana-dev/ledger/contents/docs/decisions/0002-kafka.md",
+    ]
+    assert [r for r in first.requests if r.status == 404] == []
+    assert len(stored(store, Decision)) == 2
+
+
+def test_a_truncated_tree_falls_back_to_the_adr_folders(
+    signals: Signals, store: Store, run: Run
+) -> None:
+    signals.repo.signals.tree_truncated = True  # GitHub cut the listing short
+
+    first = run()
+
     folders = {path.strip("/") for path in SignalSettings().adr_paths}
-    assert sorted(night.paths("/contents/")) == sorted(
-        f"/repos/dana-dev/ledger/contents/{folder}" for folder in folders
-    )
+    asked = set(first.paths("/contents/"))
+    assert {f"/repos/dana-dev/ledger/contents/{folder}" for folder in folders} <= asked
+    assert len(stored(store, Decision)) == 2
 
 
 def test_a_pending_deployment_gets_its_final_status_though_the_list_answers_304(
@@ -332,7 +359,7 @@ def test_a_pending_deployment_gets_its_final_status_though_the_list_answers_304(
     second = run()
 
     status_url = f"/repos/dana-dev/ledger/deployments/{pending.id}/statuses"
-    assert asked(second) == [(*listing, 304), (status_url, {"per_page": "1"}, 200)]
+    assert asked(second) == [(*listing, 304), (status_url, {"per_page": "100"}, 200)]
     assert second.report.rate_cost == 2  # the repository listing and the one status
     assert status_of(pending) == ("success", done.created_at)
     # Created before the window: taken as abandoned, never asked again.

@@ -11,14 +11,15 @@ from datetime import timedelta
 
 import pytest
 
-from collector.categories import Category
 from collector.classify import Policy, classify
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
-from collector.records import Item, Kind, MergeRequest, RepoRef, Repository, Visibility
-from collector.signals import with_files
+from collector.forges.base.limits import Limits
+from collector.forges.base.signals import with_files
+from collector.forges.gitlab.forge import GitLabForge
+from collector.model.categories import Category
+from collector.model.records import Item, Kind, MergeRequest, RepoRef, Repository, Visibility
 from config.models import GitLabSource
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
+from tests.collector.reading import full_read, listed
 from tests.fakes.gitlab_api import FakeGitLab
 from tests.fakes.gitlab_expected import (
     expected_commit,
@@ -31,11 +32,11 @@ from tests.fakes.gitlab_world import GitLabWorld
 
 
 def collect(forge: GitLabForge, repository: Repository, kind: Kind) -> list[Item]:
-    return [item for page in forge.items(repository, kind) for item in page]
+    return [item for page in full_read(forge, repository, kind) for item in page]
 
 
 def only_repository(forge: GitLabForge) -> Repository:
-    (repository,) = forge.repositories()
+    (repository,) = listed(forge)
     return repository
 
 
@@ -69,7 +70,7 @@ def test_projects_of_groups_users_and_explicit_projects_are_mapped(
     upstream = gitlab_world.add_project("octo/widgets")  # asked for by path
 
     forge = make_gitlab(groups=["acme"], users=["dana"], projects=[str(tools.id), "octo/widgets"])
-    repositories = list(forge.repositories())
+    repositories = list(listed(forge))
 
     assert repositories == [
         expected_repository(fake_gitlab, infra),
@@ -111,7 +112,7 @@ def test_group_listings_follow_every_page(
         gitlab_world.add_project(f"acme/team-{number % 2}/service-{number}")
     forge = make_gitlab(groups=["acme"], page_size=3)
 
-    paths = [r.ref.path for r in forge.repositories()]
+    paths = [r.ref.path for r in listed(forge)]
 
     assert paths == [f"acme/team-{n % 2}/service-{n}" for n in range(7)]
     listings = fake_gitlab.requests_to("/groups/acme/projects")
@@ -125,7 +126,7 @@ def test_user_listing_uses_keyset_pagination_to_the_end(
     projects = [gitlab_world.add_project(f"dana/project-{n}") for n in range(5)]
     forge = make_gitlab(users=["dana"], page_size=2)
 
-    assert [r.ref.path for r in forge.repositories()] == [p.path_with_namespace for p in projects]
+    assert [r.ref.path for r in listed(forge)] == [p.path_with_namespace for p in projects]
     listings = fake_gitlab.requests_to("/users/dana/projects")
     # Keyset pages have no page numbers: the cursor comes from Link: rel="next".
     assert [r.query.get("id_after") for r in listings] == [
@@ -166,7 +167,7 @@ def test_private_and_internal_projects_only_when_opted_in(
         project.add_merge_request(title="secret work", labels=["evidence"], state="merged")
     forge = make_gitlab(groups=["acme"], **settings)
 
-    repositories = {r.ref.path: r for r in forge.repositories()}
+    repositories = {r.ref.path: r for r in listed(forge)}
     for repository in repositories.values():
         for kind in forge.kinds:
             collect(forge, repository, kind)
@@ -194,7 +195,7 @@ def test_an_explicit_private_project_says_which_setting_collects_it(
     handbook = gitlab_world.add_project("acme/handbook", visibility="internal")
     forge = make_gitlab(projects=["acme/billing", str(handbook.id)])
 
-    assert list(forge.repositories()) == []
+    assert list(listed(forge)) == []
     assert forge.warnings == [
         "project acme/billing: is private; set include_private = true to collect it",
         f"project {handbook.id}: is internal; set include_internal = true to collect it",
@@ -224,7 +225,7 @@ def test_fork_and_archive_policy(
     gitlab_world.add_project("dana/old-service", archived=True)
     forge = make_gitlab(users=["dana"], **settings)
 
-    repositories = {r.ref.path: r for r in forge.repositories()}
+    repositories = {r.ref.path: r for r in listed(forge)}
 
     assert set(repositories) == kept
     if "dana/forked-lib" in repositories:
@@ -239,7 +240,7 @@ def test_projects_seen_through_several_scopes_are_read_once(
     api = gitlab_world.add_project("acme/payments-api")
     forge = make_gitlab(groups=["acme", "ACME"], projects=["Acme/Payments-API", str(api.id)])
 
-    assert [r.ref.path for r in forge.repositories()] == ["acme/payments-api"]
+    assert [r.ref.path for r in listed(forge)] == ["acme/payments-api"]
     assert fake_gitlab.paths() == [
         "/groups/acme/projects",
         f"/projects/{api.id}/languages",
@@ -260,7 +261,7 @@ def test_merge_requests_are_read_page_by_page(
     forge = make_gitlab(users=["dana"])
     repository = only_repository(forge)
 
-    pages = list(forge.items(repository, Kind.MERGE_REQUEST))
+    pages = list(full_read(forge, repository, Kind.MERGE_REQUEST))
 
     assert [len(page) for page in pages] == [100, 100, 50]
     numbers = [item.number for page in pages for item in page if isinstance(item, MergeRequest)]
@@ -373,7 +374,7 @@ def test_no_request_per_item(
 
     items = [
         item
-        for repository in forge.repositories()
+        for repository in listed(forge)
         for kind in forge.kinds
         for item in collect(forge, repository, kind)
     ]
@@ -393,7 +394,7 @@ def test_empty_projects_and_disabled_features_cost_no_requests(
     no_merge_requests.add_commit("mirrored")
     forge = make_gitlab(users=["dana"])
 
-    repositories = {r.ref.path: r for r in forge.repositories()}
+    repositories = {r.ref.path: r for r in listed(forge)}
     found = {
         (path, kind): collect(forge, repository, kind)
         for path, repository in repositories.items()

@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
-from collector.records import Kind
-from collector.sources import RateLimitStop, RepositoryUnavailable
+from collector.forges.base.interface import ListUnavailable, RateLimitStop, RepositoryUnavailable
+from collector.forges.base.limits import Limits
+from collector.forges.gitlab.forge import GitLabForge
+from collector.model.records import Kind
 from config.models import GitLabSource
-from evidence.errors import ExitCode, SourceError
+from core.errors import ExitCode, SourceError
 from tests.collector.conftest import GITLAB_TOKEN, MakeGitLabForge
+from tests.collector.reading import full_read, listed
 from tests.fakes.gitlab_api import FakeGitLab
 from tests.fakes.gitlab_world import GitLabWorld
 
@@ -33,7 +34,7 @@ def test_a_bad_token_names_the_variable_and_never_the_token(
     forge = make_gitlab(users=["dana"], token=wrong, token_env="CORP_GITLAB_TOKEN")
 
     with pytest.raises(SourceError) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     message = str(raised.value)
     assert message == (
@@ -53,7 +54,7 @@ def test_a_token_without_read_api_says_so(
     forge = make_gitlab(groups=["acme"])
 
     with pytest.raises(SourceError, match="lacks the read_api scope"):
-        list(forge.repositories())
+        list(listed(forge))
 
 
 def test_an_unreachable_instance_names_its_url(gitlab_sleeps: list[float]) -> None:
@@ -71,7 +72,7 @@ def test_an_unreachable_instance_names_its_url(gitlab_sleeps: list[float]) -> No
     )
 
     with pytest.raises(SourceError) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     assert str(raised.value) == (
         f"source 127.0.0.1:{port}/gitlab: cannot reach 127.0.0.1:{port}/gitlab (connection "
@@ -90,7 +91,7 @@ def test_tls_trouble_points_at_ca_bundle(
     forge = GitLabForge(config, GITLAB_TOKEN, limits=Limits(retries=2), sleep=gitlab_sleeps.append)
 
     with pytest.raises(SourceError, match="set ca_bundle to your instance's CA file"):
-        list(forge.repositories())
+        list(listed(forge))
     assert gitlab_sleeps == []  # a certificate problem does not go away by retrying
     forge.close()
 
@@ -104,13 +105,13 @@ def test_server_errors_are_retried_then_reported(
     gitlab_world.add_project("dana/ledger")
     fake_gitlab.fail("/users/dana/projects", 502, times=1)
     recovered = make_gitlab(users=["dana"], retries=1)
-    assert [r.ref.path for r in recovered.repositories()] == ["dana/ledger"]
+    assert [r.ref.path for r in listed(recovered)] == ["dana/ledger"]
     assert gitlab_sleeps == [0.75]
 
     fake_gitlab.fail("/users/dana/projects", 503)
     failing = make_gitlab(users=["dana"], retries=2)
     with pytest.raises(SourceError) as raised:
-        list(failing.repositories())
+        list(listed(failing))
     assert "still answered 503 after 2 retries (/users/dana/projects)" in str(raised.value)
     assert [r.status for r in fake_gitlab.requests_to("/users/dana/projects")][-3:] == [503] * 3
 
@@ -127,10 +128,10 @@ def test_links_to_another_host_lend_only_their_cursor(gitlab_world: GitLabWorld)
             forge="gitlab", url=fake.url, groups=["acme"], users=["dana"], page_size=2
         )
         forge = GitLabForge(config, GITLAB_TOKEN, limits=Limits(retries=0))
-        listed = [r.ref.path for r in forge.repositories()]
+        paths = [r.ref.path for r in listed(forge)]
         forge.close()
 
-    assert listed == [p.path_with_namespace for p in grouped + projects]
+    assert paths == [p.path_with_namespace for p in grouped + projects]
     keyset = fake.requests_to("/users/dana/projects")
     assert [r.query.get("id_after") for r in keyset] == [None, "2", "4"]  # project ids
     assert [r.query.get("page") for r in fake.requests_to("/groups/acme/projects")] == [
@@ -152,7 +153,7 @@ def test_missing_groups_users_and_projects_are_warnings(
         groups=["ghost-group", "acme"], users=["nobody", "dana"], projects=["acme/deleted", "9999"]
     )
 
-    paths = [r.ref.path for r in forge.repositories()]
+    paths = [r.ref.path for r in listed(forge)]
 
     assert paths == ["acme/payments-api", "dana/ledger"]
     host = fake_gitlab.host
@@ -175,20 +176,20 @@ def test_a_private_group_of_someone_else_is_not_found(
     gitlab_world.add_project("other-corp/secret", visibility="private")
     forge = make_gitlab(groups=["other-corp"], include_private=True)
 
-    assert list(forge.repositories()) == []
+    assert list(listed(forge)) == []
     assert forge.warnings[0].startswith("group other-corp: not found on ")
 
 
 @pytest.mark.parametrize(
     ("kind", "endpoint", "status", "reason"),
     [
-        (Kind.MERGE_REQUEST, "merge_requests", 404, "not found (404)"),
-        (Kind.COMMIT, "repository/commits", 403, "access refused (403): 403 Forbidden"),
-        (Kind.RELEASE, "releases", 404, "not found (404)"),
-        (Kind.TAG, "repository/tags", 403, "access refused (403)"),
+        (Kind.MERGE_REQUEST, "merge_requests", 404, "not found (404: 404 Not Found) although"),
+        (Kind.COMMIT, "repository/commits", 403, "access refused (403: 403 Forbidden)"),
+        (Kind.RELEASE, "releases", 404, "not found (404: 404 Not Found) although the project"),
+        (Kind.TAG, "repository/tags", 403, "access refused (403: 403 Forbidden) although"),
     ],
 )
-def test_an_unreadable_project_raises_repository_unavailable(
+def test_an_unreadable_list_of_a_readable_project_fails_only_that_list(
     gitlab_world: GitLabWorld,
     fake_gitlab: FakeGitLab,
     make_gitlab: MakeGitLabForge,
@@ -200,15 +201,40 @@ def test_an_unreadable_project_raises_repository_unavailable(
     project = gitlab_world.add_project("dana/ledger")
     project.add_commit("first")
     forge = make_gitlab(users=["dana"])
-    (repository,) = forge.repositories()
+    (repository,) = listed(forge)
     fake_gitlab.fail(f"/projects/{project.id}/{endpoint}", status)
 
-    with pytest.raises(RepositoryUnavailable) as raised:
-        list(forge.items(repository, kind))
+    with pytest.raises(ListUnavailable) as raised:
+        list(full_read(forge, repository, kind))
 
     assert raised.value.repository == "dana/ledger"
+    assert raised.value.listing == f"/projects/{project.id}/{endpoint}"
     assert raised.value.reason.startswith(reason)
-    assert raised.value.gone is (status == 404)
+    assert raised.value.refused is (status == 403)
+    # Only the project resource itself may say "gone": asked once, after the failure.
+    assert fake_gitlab.requests[-1].path == f"/projects/{project.id}"
+
+
+@pytest.mark.parametrize(("status", "gone"), [(404, True), (403, False)])
+def test_the_project_resource_itself_decides_gone(
+    gitlab_world: GitLabWorld,
+    fake_gitlab: FakeGitLab,
+    make_gitlab: MakeGitLabForge,
+    status: int,
+    gone: bool,
+) -> None:
+    project = gitlab_world.add_project("dana/ledger")
+    project.add_commit("first")
+    forge = make_gitlab(users=["dana"])
+    (repository,) = listed(forge)
+    fake_gitlab.fail(f"/projects/{project.id}/releases", status)
+    fake_gitlab.fail(f"/projects/{project.id}", status)
+
+    with pytest.raises(RepositoryUnavailable) as raised:
+        list(full_read(forge, repository, Kind.RELEASE))
+
+    assert raised.value.gone is gone
+    assert raised.value.reason.startswith("not found (404)" if gone else "access refused (403)")
 
 
 # -- rate limits -----------------------------------------------------------------------------
@@ -221,7 +247,7 @@ def test_rate_limit_headers_land_in_stats(
     fake_gitlab.rate_used = 1234  # spent by earlier requests in this window
     forge = make_gitlab(users=["dana"])
 
-    list(forge.repositories())
+    list(listed(forge))
 
     assert forge.stats.requests == 2 == len(fake_gitlab.requests)
     assert forge.stats.rate_limit == 2000
@@ -240,7 +266,7 @@ def test_429_waits_as_long_as_retry_after_says(
     fake_gitlab.throttle(f"/projects/{project.id}/languages", retry_after=3, times=2)
     forge = make_gitlab(users=["dana"], retries=2, max_wait=10)
 
-    assert [r.ref.path for r in forge.repositories()] == ["dana/ledger"]
+    assert [r.ref.path for r in listed(forge)] == ["dana/ledger"]
     assert gitlab_sleeps == [7.0, 3.0, 3.0]
     assert [r.status for r in fake_gitlab.requests] == [429, 200, 429, 429, 200]
     assert forge.stats.requests == 5
@@ -259,7 +285,7 @@ def test_a_retry_after_beyond_the_bound_stops_the_source_cleanly_without_waiting
     forge = make_gitlab(users=["dana"], retries=3, max_wait=60, wall_clock=lambda: now)
 
     with pytest.raises(RateLimitStop) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     assert str(raised.value) == (
         f"source {forge.name}: {fake_gitlab.host} is rate limiting this token (429, retry "
@@ -283,7 +309,7 @@ def test_a_429_that_keeps_coming_stops_cleanly_after_the_retries(
     forge = make_gitlab(users=["dana"], retries=2, max_wait=60)
 
     with pytest.raises(RateLimitStop, match=r"still rate limits this token \(429\) after 2 waits"):
-        list(forge.repositories())
+        list(listed(forge))
 
     assert gitlab_sleeps == [5.0, 5.0]
     assert [r.status for r in fake_gitlab.requests] == [429, 429, 429]
@@ -301,7 +327,7 @@ def test_a_spent_budget_stops_before_the_request_that_would_be_refused(
     forge = make_gitlab(users=["dana"], retries=3)
 
     with pytest.raises(RateLimitStop) as raised:
-        list(forge.repositories())
+        list(listed(forge))
 
     # The window resets in 2099: far past the bound, so no waiting and no 429 provoked.
     assert str(raised.value) == (
@@ -326,7 +352,7 @@ def test_a_limit_spent_elsewhere_stops_at_the_429_without_a_retry_loop(
     forge = make_gitlab(users=["dana"], retries=3, max_wait=60)
 
     with pytest.raises(RateLimitStop, match="is rate limiting this token"):
-        list(forge.repositories())
+        list(listed(forge))
 
     assert gitlab_sleeps == []
     assert [r.status for r in fake_gitlab.requests] == [429]

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from collector.records import Kind
+from collector.model.records import Kind
 from collector.store import Store
 from collector.sync import SourceReport, collect_source
-from evidence.errors import StopRequested
+from core.errors import StopRequested
 from tests.collector.conftest import MakeGitLabForge
 from tests.fakes.gitlab_api import FakeGitLab, LoggedRequest
 from tests.fakes.gitlab_expected import assert_store_matches, ref

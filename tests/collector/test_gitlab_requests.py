@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from collector.gitlab_client import GitLabClient, RawPage, RequestFailed
-from collector.incremental import Validators
-from collector.limits import Limits
-from collector.sources import RateLimitStop
+from collector.forges.base.interface import RateLimitStop
+from collector.forges.base.limits import Limits
+from collector.forges.gitlab.client import GitLabClient, RawPage, RequestFailed
+from collector.model.incremental import Validators
 from config.models import GitLabSource
 from tests.collector.conftest import GITLAB_TOKEN
 from tests.fakes.gitlab_api import FakeGitLab

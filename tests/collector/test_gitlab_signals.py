@@ -18,16 +18,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from collector import gitlab_signals
-from collector.categories import Category
 from collector.classify import Policy, classify
-from collector.gitlab import GitLabForge
-from collector.limits import Limits
-from collector.records import Decision, Item, Kind, MergeRequest, Repository
-from collector.signals import NothingStored, Recall
+from collector.classify.trail import link_trail
+from collector.forges.base.limits import Limits
+from collector.forges.base.signals import NothingStored, Recall
+from collector.forges.gitlab import signals as gitlab_signals
+from collector.forges.gitlab.forge import GitLabForge
+from collector.model.categories import Category
+from collector.model.records import Decision, Item, Kind, MergeRequest, Repository
 from collector.store import Store
 from collector.sync import collect_source
-from collector.trail import link_trail
 from config.models import GitLabSource
 from evidence.cli import cli
 from tests.collector.conftest import GITLAB_TOKEN
@@ -37,6 +37,7 @@ from tests.collector.gitlab_signal_expected import (
     expected_incident,
     expected_pipeline,
 )
+from tests.collector.reading import full_read, listed
 from tests.fakes.gitlab_api import FakeGitLab
 from tests.fakes.gitlab_world import FakeChange, GitLabWorld
 
@@ -93,8 +94,8 @@ def forge_on(fake: FakeGitLab, recall: Recall | None = None, **settings: Any) ->
 
 
 def read(forge: GitLabForge, kind: Kind) -> tuple[Repository, list[Item]]:
-    (repository,) = forge.repositories()
-    return repository, [item for page in forge.items(repository, kind) for item in page]
+    (repository,) = listed(forge)
+    return repository, [item for page in full_read(forge, repository, kind) for item in page]
 
 
 def categories(item: Item, repository: Repository) -> tuple[Category, ...]:
@@ -216,9 +217,9 @@ def test_pipelines_with_deploy_jobs_come_from_one_jobs_list(
     project.add_pipeline(jobs=[("deploy-review", "review")], status="running")  # not finished
 
     forge = forge_on(fake)
-    (repository,) = forge.repositories()
-    deployments = [i for page in forge.items(repository, Kind.DEPLOYMENT) for i in page]
-    records = [i for page in forge.items(repository, Kind.PIPELINE) for i in page]
+    (repository,) = listed(forge)
+    deployments = [i for page in full_read(forge, repository, Kind.DEPLOYMENT) for i in page]
+    records = [i for page in full_read(forge, repository, Kind.PIPELINE) for i in page]
 
     assert len(deployments) == 1
     assert records == [
@@ -351,6 +352,7 @@ def test_decision_records_in_both_formats(world: GitLabWorld, fake: FakeGitLab) 
     ]
     assert len(records[1].extra["commits"]) == 2  # written, then changed
     assert asked(fake, project.id) == [
+        "/repository/branches/main",  # the head: the folders are read again once it moves
         "/repository/tree",  # the root: docs/ is there, doc/ and adr/ are not
         "/repository/tree",  # docs/: adr/ is there, decisions/ is not
         "/repository/tree",  # docs/adr/ and everything below it
@@ -482,8 +484,8 @@ def test_features_the_token_cannot_use_cost_nothing_or_stay_quiet(
     forge = forge_on(fake)
 
     found = {
-        (r.ref.path, kind): [i for page in forge.items(r, kind) for i in page]
-        for r in forge.repositories()
+        (r.ref.path, kind): [i for page in full_read(forge, r, kind) for i in page]
+        for r in listed(forge)
         for kind in (Kind.DEPLOYMENT, Kind.PIPELINE, Kind.INCIDENT)
     }
 
@@ -586,7 +588,7 @@ def test_one_odd_adr_file_costs_only_itself(world: GitLabWorld, fake: FakeGitLab
     assert warning.endswith("; skipped")
 
 
-def test_a_deployment_without_environment_fails_its_project_with_one_line(
+def test_a_deployment_without_environment_is_skipped_and_named(
     world: GitLabWorld, fake: FakeGitLab, store: Store
 ) -> None:
     project = world.add_project("dana/ledger")
@@ -597,8 +599,10 @@ def test_a_deployment_without_environment_fails_its_project_with_one_line(
 
     report = collect_source(forge_on(fake, store), store, clock=lambda: RUN)
 
-    assert report.errors == [
-        f"source {fake.host}: dana/ledger: unexpected deployment data from {fake.host}: "
-        "deployment without an environment name; skipped, its stored items are kept"
-    ]
-    assert Kind.INCIDENT not in report.items  # the project's later lists wait for the next run
+    assert report.errors == []
+    assert report.items_skipped == 1
+    assert (
+        f"dana/ledger: deployment #1 skipped: unexpected data from {fake.host} (deployment "
+        "without an environment name); the rest is collected"
+    ) in report.warnings
+    assert report.items[Kind.INCIDENT].new == 1  # one odd entry costs only itself

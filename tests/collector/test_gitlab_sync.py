@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from collector.gitlab_signals import utc_iso
-from collector.gitlab_sync import OVERLAP
-from collector.records import Kind
+from collector.forges.gitlab.signals import utc_iso
+from collector.forges.gitlab.sync import OVERLAP
+from collector.model.records import Kind
 from collector.store import Store, UpsertCounts
 from collector.sync import SourceReport, collect_source
 from tests.collector.conftest import MakeGitLabForge

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from collector.records import Kind
-from collector.signals import SignalSettings
+from collector.forges.base.signals import SignalSettings
+from collector.model.records import Kind
 from collector.store import Store
 from collector.sync import SourceReport, collect_source
 from tests.collector.conftest import MakeForge
@@ -275,13 +275,15 @@ def test_an_incomplete_listing_flags_nothing(
     assert_store_matches(store, fake_github)
 
 
-def test_a_repository_answering_404_mid_run_is_flagged_gone(
+def test_a_repository_deleted_mid_run_is_flagged_gone(
     github_world: GitHubWorld, fake_github: FakeGitHub, store: Store, run: Run
 ) -> None:
     repo = github_world.add_repo("dana-dev/ledger")
     repo.add_pull(title="Work")
     run()
+    # Deleted after the listing named it: its lists and the repository itself answer 404.
     fake_github.fail("/repos/dana-dev/ledger/pulls", 404)
+    fake_github.fail("/repos/dana-dev/ledger", 404)
 
     vanished = run()
 

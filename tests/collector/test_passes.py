@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from collector.incremental import (
+from collector.forges.base.passes import (
+    Fetched,
+    newest_first_pass,
+    unchanged_since,
+    whole_list_pass,
+)
+from collector.model.incremental import (
     Cursor,
     PageMemo,
     PassState,
@@ -17,8 +23,7 @@ from collector.incremental import (
     SyncState,
     Validators,
 )
-from collector.passes import Fetched, newest_first_pass, unchanged_since, whole_list_pass
-from collector.records import Item, MergeRequest, RepoRef
+from collector.model.records import Item, MergeRequest, RepoRef
 
 REPO = RepoRef(forge="github", host="github.com", path="dana-dev/ledger")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from collector.categories import Category
 from collector.classify import Policy, classify, needs_changed_files
-from collector.records import (
+from collector.model.categories import Category
+from collector.model.records import (
     Decision,
     Deployment,
     Incident,
@@ -19,7 +19,7 @@ from collector.records import (
     Visibility,
 )
 from config.loader import parse_config
-from evidence.errors import ConfigError
+from core.errors import ConfigError
 
 REF = RepoRef(forge="gitlab", host="gitlab.acme.io", path="platform/payments")
 WHEN = datetime(2026, 5, 1, 9, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.shard import MAX_SHARDS, WHOLE, Shard, shard_of
+from collector.sync.shard import MAX_SHARDS, WHOLE, Shard, shard_of
 
 
 def repository_names(count: int, seed: int) -> list[tuple[str, str]]:
@@ -54,7 +54,7 @@ def test_assignment_is_the_same_in_another_process() -> None:
     repositories = repository_names(50, seed=3)
     here = [shard_of(source, path, 7) for source, path in repositories]
     code = (
-        "import json, sys; from collector.shard import shard_of; "
+        "import json, sys; from collector.sync.shard import shard_of; "
         "print(json.dumps([shard_of(s, p, 7) for s, p in json.load(sys.stdin)]))"
     )
     there = subprocess.run(

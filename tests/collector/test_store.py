@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, column, create_engine, event, inspect, table, update
 
-from collector.records import (
+from collector.model.records import (
     Commit,
     Item,
     MergeRequest,
@@ -31,7 +31,7 @@ from collector.records import (
 from collector.store import Store, UpsertCounts
 from collector.store.migrate import VERSION_TABLE, head_revision
 from collector.store.schema import metadata
-from evidence.errors import ExitCode, StoreError
+from core.errors import ExitCode, StoreError
 
 GITHUB_REPO = RepoRef(forge="github", host="github.com", path="acme-corp/payments-api")
 GITLAB_REPO = RepoRef(forge="gitlab", host="gitlab.example.com", path="platform/infra/modules")

@@ -10,11 +10,11 @@ from alembic import command
 from sqlalchemy import create_engine, insert
 from sqlalchemy.exc import OperationalError
 
-from collector.incremental import Cursor, PageMemo, PassState, Position, SyncPage, Validators
-from collector.records import Kind, MergeRequest, Release, RepoRef, Repository
+from collector.model.incremental import Cursor, PageMemo, PassState, Position, SyncPage, Validators
+from collector.model.records import Kind, MergeRequest, Release, RepoRef, Repository
 from collector.store import Store, codec, schema, sync_state
 from collector.store.migrate import alembic_config
-from evidence.errors import StoreError
+from core.errors import StoreError
 
 REPO = RepoRef(forge="github", host="github.com", path="dana-dev/ledger")
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

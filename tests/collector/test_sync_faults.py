@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from collector.records import Kind
+from collector.model.records import Kind
 from collector.store import Store
 from collector.sync import SourceReport, collect_source
 from tests.collector.conftest import MakeForge

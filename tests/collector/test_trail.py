@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from collector.records import (
+from collector.classify.trail import link_trail
+from collector.model.records import (
     Commit,
     Deployment,
     Incident,
@@ -12,7 +13,6 @@ from collector.records import (
     RepoRef,
     Tag,
 )
-from collector.trail import link_trail
 
 REF = RepoRef(forge="github", host="github.com", path="acme/api")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 
 from config.loader import load_config, parse_config
 from config.models import GitHubSource, GitLabSource, IdentityConfig
-from evidence.errors import ConfigError
+from core.errors import ConfigError
 
 SITE = '[site]\nowner = "Dana Developer"\n'
 

@@ -7,8 +7,9 @@ import pytest
 
 from config.loader import load_config, parse_config
 from config.models import EvidenceConfig
-from config.secrets import RedactSecrets, read_tokens
-from evidence.errors import ConfigError, ExitCode
+from config.secrets import read_tokens
+from core.errors import ConfigError, ExitCode
+from core.redaction import RedactSecrets
 
 MINIMAL = """
 [site]

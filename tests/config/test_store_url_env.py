@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from config.loader import load_config, parse_config, resolve_store_url
-from config.secrets import redact
-from evidence.errors import ConfigError
+from core.errors import ConfigError
+from core.redaction import redact
 
 CONFIG = '[site]\nowner = "Dana"\n\n[store]\nurl_env = "EVIDENCE_STORE_URL"\n'
 URL = "postgresql+psycopg://evidence:s3cret-Pa55word@db.internal:5432/evidence"

@@ -1,5 +1,5 @@
 """The CI recipes pass their SchemaStore schemas (vendored by check-jsonschema, offline)
-and do what the README says: nightly, store cached, site published to Pages."""
+and do what the manual (docs/operation.md) says: nightly, store cached, site published to Pages."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_github_workflow_runs_nightly_caches_the_store_and_deploys_pages() -> No
     cached = {step["with"]["path"] for step in steps if "actions/cache" in step.get("uses", "")}
     assert cached == {".evidence"}
     build = next(step for step in steps if step.get("id") == "build")
-    assert "uv run evidence build" in build["run"]
+    assert "uv run --no-dev evidence build" in build["run"]
     assert build["env"]["GITHUB_TOKEN"] == "${{ secrets.EVIDENCE_GITHUB_TOKEN }}"
     upload = next(step for step in steps if "upload-pages-artifact" in step.get("uses", ""))
     assert upload["with"]["path"] == "output"
@@ -86,6 +86,6 @@ def test_gitlab_template_runs_on_schedule_caches_the_store_and_publishes_public(
     store_cache = next(cache for cache in pages["cache"] if cache["paths"] == [".evidence/"])
     assert store_cache["when"] == "always"
     script = "\n".join(pages["script"])
-    assert "uv sync --locked --no-dev" in script and "uv run evidence build" in script
+    assert "uv sync --locked --no-dev" in script and "uv run --no-dev evidence build" in script
     assert "cp -a output public" in script
     assert template["report"]["needs"][0]["job"] == "pages"

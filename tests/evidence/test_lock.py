@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from collector.shard import WHOLE, Shard
 from collector.store import Store
+from collector.sync.shard import WHOLE, Shard
+from core.errors import ExitCode, StoreBusy
 from evidence.cli import cli
-from evidence.errors import ExitCode, StoreBusy
 from evidence.lock import COLLECT, RENDER, StoreLocks, shard_lock_name
 from tests.evidence.conftest import HoldLock
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from config.secrets import RedactSecrets, register_secret
-from evidence import logs
+from core import logs
+from core.errors import ExitCode
+from core.redaction import RedactSecrets, register_secret
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
 
@@ -109,8 +109,8 @@ def test_a_failing_repository_is_logged_with_its_source_repository_and_run(
     world.add_repo("dana-dev/broken")
     config = tmp_path / "evidence.toml"
     with FakeGitHub(world, token=TOKEN) as fake:
-        # A page the mapping cannot read: that repository is skipped, the others go on.
-        fake.override("/repos/dana-dev/broken/pulls", 200, [{"number": "not a number"}])
+        # A list that cannot be read: that repository's list fails, the others go on.
+        fake.fail("/repos/dana-dev/broken/pulls", 404)
         config.write_text(
             f'[site]\nowner = "Dana"\n\n[[sources]]\nforge = "github"\nname = "gh"\n'
             f'api_url = "{fake.api_url}"\nusers = ["dana-dev"]\n',
@@ -130,5 +130,43 @@ def test_a_failing_repository_is_logged_with_its_source_repository_and_run(
     broken = [e for e in problems if e.get("repository") == "dana-dev/broken"]
     assert broken and all(e["source"] == "gh" for e in broken)
     assert all("dana-dev/broken" in e["message"] for e in broken)
+    # Once: the collector's line, with its fields; the command does not repeat it.
+    assert len([e for e in problems if "dana-dev/broken" in e["message"]]) == 1, problems
     assert len({e.get("run_id") for e in product}) == 1 and product[0].get("run_id")
     assert TOKEN not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_verbose_says_what_each_stage_does_on_a_clean_build(
+    tmp_path: Path, log_format: str
+) -> None:
+    world = GitHubWorld(viewer="dana-dev")
+    for name in ("api", "web"):
+        world.add_repo(f"dana-dev/{name}").add_pull(title="Work", labels=["evidence"], merged=True)
+    config = tmp_path / "evidence.toml"
+    with FakeGitHub(world, token=TOKEN) as fake:
+        config.write_text(
+            f'[site]\nowner = "Dana"\n\n[[sources]]\nforge = "github"\nname = "gh"\n'
+            f'api_url = "{fake.api_url}"\nusers = ["dana-dev"]\n',
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(
+            cli,
+            ["--config", str(config), "-v", "--log-format", log_format, "build"],
+            env={"GITHUB_TOKEN": TOKEN},
+            catch_exceptions=False,
+        )
+    assert result.exit_code == ExitCode.OK, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "werkzeug" not in line]
+    if log_format == "json":
+        lines = [json.loads(line)["message"] for line in lines]
+    text = "\n".join(lines)
+    assert "source gh: listing repositories" in text
+    assert "source gh: 2 repositories in scope" in text
+    for name in ("api", "web"):
+        for kind in ("merge_request", "commit", "release", "deployment"):
+            assert f"dana-dev/{name}: {kind}: " in text, (name, kind)
+    assert "dana-dev/api: merge_request: 1 new, 0 updated" in text
+    assert "source gh: done: 2 new" in text
+    assert "classifying" in text and "rendering the site into" in text
+    assert "published " in text and "pages written" in text

@@ -24,9 +24,9 @@ from click.testing import CliRunner
 
 from collector.store import RunRecord, Store
 from config.models import ScheduleConfig
+from core.errors import ExitCode
 from evidence import runs
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from evidence.schedule import (
     JOB_ID,
     ScheduleService,

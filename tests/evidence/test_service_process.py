@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from werkzeug import Request, Response
 
 from collector.store import Store
+from core.errors import ExitCode
 from evidence.cli import cli
-from evidence.errors import ExitCode
 from tests.fakes.github_api import FakeGitHub
 from tests.fakes.github_world import GitHubWorld
 
@@ -212,5 +212,5 @@ def test_schedule_once_passes_a_failed_build_exit_code_through(
         catch_exceptions=False,
     )
     assert result.exit_code == ExitCode.NOTHING_COLLECTED, result.stderr
-    assert "rejected the token in GITHUB_TOKEN" in result.stderr
+    assert result.stderr.count("rejected the token in GITHUB_TOKEN") == 1, result.stderr
     assert "ghp_notTheRightToken" not in result.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from collector.records import Item, Repository
+from collector.model.records import Item, Repository
 from collector.store import Store
 
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from urllib.parse import quote, urlsplit
 
 from collector.classify import Policy, needs_changed_files
-from collector.records import (
+from collector.forges.base.signals import with_files
+from collector.model.records import (
     Commit,
     Item,
     MergeRequest,
@@ -22,7 +23,6 @@ from collector.records import (
     Tag,
     Visibility,
 )
-from collector.signals import with_files
 from collector.store import Store
 from tests.fakes.expected import assert_repositories_match, assert_same_items, stored_items
 from tests.fakes.github_api import FakeGitHub

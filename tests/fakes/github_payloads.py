@@ -25,6 +25,7 @@ from tests.fakes.github_world import (
     fake_sha,
     stable_id,
 )
+from tests.fakes.shapes import shaped
 
 JsonDict = dict[str, Any]
 DOCS = "https://docs.github.com/rest"
@@ -252,7 +253,7 @@ def repository(repo: FakeRepo, world: GitHubWorld, urls: Urls, *, full: bool = F
     }
     if full:
         payload.update(_full_repository_fields(repo, owner, urls))
-    return payload
+    return shaped(payload, repo.nulls)
 
 
 def _full_repository_fields(repo: FakeRepo, owner: Account, urls: Urls) -> JsonDict:
@@ -429,6 +430,10 @@ def _git_person(name: str, email: str, moment: datetime) -> JsonDict:
 
 def commit(entry: FakeCommit, repo: FakeRepo, urls: Urls) -> JsonDict:
     """One entry of ``GET /repos/{o}/{r}/commits``."""
+    return shaped(_commit(entry, repo, urls), entry.nulls, entry.absent)
+
+
+def _commit(entry: FakeCommit, repo: FakeRepo, urls: Urls) -> JsonDict:
     api = f"{urls.api}/repos/{repo.full_name}"
     tree = fake_sha(repo.full_name, "tree", entry.sha)
     author = simple_user(entry.author_login, urls) if entry.author_login else None

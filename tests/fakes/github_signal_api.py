@@ -39,6 +39,7 @@ def signal_routes(fake: FakeGitHub, repo: str) -> Sequence[Route]:
         (re.compile(rf"{repo}/actions/workflows/([0-9]+)/runs"), routes.runs),
         (re.compile(rf"{repo}/issues"), routes.issues),
         (re.compile(rf"{repo}/contents/(.+)"), routes.contents),
+        (re.compile(rf"{repo}/git/trees/(.+)"), routes.tree),
         (re.compile(rf"{repo}/pulls/([0-9]+)/files"), routes.pull_files),
         (re.compile(rf"{repo}/commits/([0-9a-f]{{40}})"), routes.commit),
     )
@@ -184,6 +185,42 @@ class _SignalRoutes:
         if not children:
             return self._not_found()
         return self._answer(200, list(children.values()))
+
+    def tree(self, request: Request, owner: str, name: str, tree_ish: str) -> Answer:
+        """``GET /repos/{o}/{r}/git/trees/{sha or branch}``, ``recursive`` or one level."""
+        fake = self._fake
+        repo = fake._visible_repo(owner, name)
+        if not repo.commits:
+            return self._answer(409, payloads.error("Git Repository is empty.", 409))
+        if tree_ish != repo.default_branch:
+            return self._not_found()
+        recursive = request.args.get("recursive") not in (None, "", "0", "false")
+        files = repo.signals.files
+        folders = sorted(
+            {"/".join(p.split("/")[:n]) for p in files for n in range(1, p.count("/") + 1)}
+        )
+        entries = [
+            signal_payloads.tree_entry(
+                folder, "tree", fake_sha(repo.full_name, "tree", folder), 0, repo, fake.urls
+            )
+            for folder in folders
+        ] + [
+            signal_payloads.tree_entry(
+                path, "blob", entry.sha, len(entry.text.encode()), repo, fake.urls
+            )
+            for path, entry in files.items()
+        ]
+        if not recursive:
+            entries = [e for e in entries if "/" not in e["path"]]
+        entries.sort(key=lambda e: e["path"])
+        sha = fake_sha(repo.full_name, "root-tree", *(e["sha"] for e in entries))
+        body = {
+            "sha": sha,
+            "url": f"{fake.urls.api}/repos/{repo.full_name}/git/trees/{sha}",
+            "tree": entries,
+            "truncated": repo.signals.tree_truncated,
+        }
+        return self._answer(200, body)
 
     def pull_files(self, request: Request, owner: str, name: str, number: str) -> Answer:
         fake = self._fake

@@ -183,6 +183,21 @@ def issue(entry: FakeIssue, repo: FakeRepo, urls: Urls) -> JsonDict:
     }
 
 
+def tree_entry(path: str, kind: str, sha: str, size: int, repo: FakeRepo, urls: Urls) -> JsonDict:
+    """One entry of a git tree: a ``blob`` (file, with its size) or a ``tree`` (folder)."""
+    api = f"{urls.api}/repos/{repo.full_name}"
+    entry: JsonDict = {
+        "path": path,
+        "mode": "100644" if kind == "blob" else "040000",
+        "type": kind,
+        "sha": sha,
+        "url": f"{api}/git/{'blobs' if kind == 'blob' else 'trees'}/{sha}",
+    }
+    if kind == "blob":
+        entry["size"] = size
+    return entry
+
+
 def contents_entry(
     path: str, kind: str, sha: str, size: int, repo: FakeRepo, urls: Urls
 ) -> JsonDict:

@@ -127,6 +127,8 @@ class FakeSignals:
     files: dict[str, FakeFile] = field(default_factory=dict)
     pull_files: dict[int, list[FakeChangedFile]] = field(default_factory=dict)
     commit_files: dict[str, list[FakeChangedFile]] = field(default_factory=dict)
+    # GitHub cuts a recursive tree past 100,000 entries or 7 MB and says truncated: true.
+    tree_truncated: bool = False
 
     def add_deployment(
         self,
@@ -163,12 +165,38 @@ class FakeSignals:
         *,
         at: datetime | None = None,
         moves_deployment: bool = True,
+        auto_inactive: bool = True,
     ) -> FakeDeploymentStatus:
         """A new newest status. ``moves_deployment=False`` leaves the deployment's
         ``updated_at``, so the deployments list answers 304 as before (GitHub documents
         neither way; the collector must not depend on it).
+
+        A ``success`` supersedes, as GitHub's ``auto_inactive`` (default true) does: every
+        earlier deployment to the same environment that had succeeded gets an
+        ``inactive`` status at the same moment, without moving its ``updated_at``.
+        (GitHub's description says "non-production"; real accounts show production
+        deployments superseded the same way, so the fake does it everywhere.)
         """
         moment = at or deployment.created_at + timedelta(minutes=7 * (len(deployment.statuses) + 1))
+        status = self._status(deployment, state, moment)
+        if moves_deployment:
+            deployment.updated_at = max(deployment.updated_at, moment)
+        if state == "success" and auto_inactive:
+            for earlier in self.deployments:
+                superseded = (
+                    earlier is not deployment
+                    and earlier.environment == deployment.environment
+                    and earlier.created_at <= deployment.created_at
+                    and any(s.state == "success" for s in earlier.statuses)
+                    and earlier.statuses[-1].state != "inactive"
+                )
+                if superseded:
+                    self._status(earlier, "inactive", moment)
+        return status
+
+    def _status(
+        self, deployment: FakeDeployment, state: str, moment: datetime
+    ) -> FakeDeploymentStatus:
         status = FakeDeploymentStatus(
             id=_stable_id("status", str(deployment.id), str(len(deployment.statuses))),
             state=state,
@@ -178,8 +206,6 @@ class FakeSignals:
             creator=deployment.creator,
         )
         deployment.statuses.append(status)
-        if moves_deployment:
-            deployment.updated_at = max(deployment.updated_at, moment)
         return status
 
     def add_workflow(self, repo: FakeRepo, name: str, path: str) -> FakeWorkflow:

@@ -88,6 +88,9 @@ class FakeCommit:
     committer_name: str
     committed_at: datetime
     parents: list[str]
+    # Dotted payload paths sent as null / left out: what GitHub's description allows.
+    nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
 
 
 @dataclass
@@ -127,6 +130,7 @@ class FakeRepo:
     created_at: datetime = START
     updated_at: datetime = START
     pushed_at: datetime | None = START
+    nulls: tuple[str, ...] = ()  # payload paths sent as null (created_at, pushed_at, ...)
     pulls: list[FakePull] = field(default_factory=list)
     commits: list[FakeCommit] = field(default_factory=list)
     releases: list[FakeRelease] = field(default_factory=list)

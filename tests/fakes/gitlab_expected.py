@@ -19,8 +19,9 @@ from typing import Literal
 from urllib.parse import quote
 
 from collector.classify import Policy, needs_changed_files
-from collector.gitlab_signals import SIGNAL_KINDS
-from collector.records import (
+from collector.forges.base.signals import changed_paths, with_files
+from collector.forges.gitlab.signals import SIGNAL_KINDS
+from collector.model.records import (
     Commit,
     Item,
     MergeRequest,
@@ -30,7 +31,6 @@ from collector.records import (
     Tag,
     Visibility,
 )
-from collector.signals import changed_paths, with_files
 from collector.store import Store
 from tests.fakes.expected import assert_repositories_match, assert_same_items, stored_items
 from tests.fakes.gitlab_api import FakeGitLab

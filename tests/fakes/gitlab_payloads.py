@@ -34,6 +34,7 @@ from tests.fakes.gitlab_world import (
     GitLabWorld,
     fake_sha,
 )
+from tests.fakes.shapes import shaped
 
 JsonDict = dict[str, Any]
 
@@ -396,7 +397,7 @@ def merge_request(
     assignees = [person(name) for name in entry.assignees]
     merged_by = person(entry.merged_by) if entry.merged_by else None
     closed_by = person(entry.author) if entry.state == "closed" else None
-    return {
+    payload: JsonDict = {
         "id": entry.id,
         "iid": entry.iid,
         "project_id": project.id,
@@ -458,11 +459,12 @@ def merge_request(
         "blocking_discussions_resolved": True,
         "approvals_before_merge": None,
     }
+    return shaped(payload, entry.nulls)
 
 
 def commit(entry: FakeCommit, project: FakeProject, urls: Urls) -> JsonDict:
     """One entry of ``GET /projects/:id/repository/commits``."""
-    return {
+    payload: JsonDict = {
         "id": entry.sha,
         "short_id": entry.sha[:8],
         "created_at": git_date(entry.committed_at),
@@ -479,6 +481,7 @@ def commit(entry: FakeCommit, project: FakeProject, urls: Urls) -> JsonDict:
         "extended_trailers": {},
         "web_url": f"{urls.web}/{project.path_with_namespace}/-/commit/{entry.sha}",
     }
+    return shaped(payload, entry.nulls)
 
 
 def branch(
@@ -702,7 +705,7 @@ def issue(entry: FakeIssue, project: FakeProject, world: GitLabWorld, urls: Urls
     web = f"{urls.web}/{project.path_with_namespace}/-/issues/{entry.iid}"
     api = f"{urls.api}/projects/{project.id}/issues/{entry.iid}"
     author = user_basic(world.add_user(entry.author), urls)
-    return {
+    payload: JsonDict = {
         "id": entry.id,
         "iid": entry.iid,
         "project_id": project.id,
@@ -756,6 +759,7 @@ def issue(entry: FakeIssue, project: FakeProject, world: GitLabWorld, urls: Urls
         "imported_from": "none",
         "service_desk_reply_to": None,
     }
+    return shaped(payload, entry.nulls)
 
 
 def tree_entry(path: str, *, folder: bool, sha: str) -> JsonDict:

@@ -111,6 +111,8 @@ class FakeMergeRequest:
     reviewers: list[str]
     merged_by: str | None
     changes: list[FakeChange] = field(default_factory=list)
+    # Dotted payload paths sent as null: GitLab sends null for what it does not know.
+    nulls: tuple[str, ...] = ()
 
 
 @dataclass
@@ -124,6 +126,8 @@ class FakeCommit:
     committed_at: datetime
     parents: list[str]
     changes: list[FakeChange] = field(default_factory=list)  # what it changed (by path)
+    # Dotted payload paths sent as null: GitLab sends null for what it does not know.
+    nulls: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -224,6 +228,8 @@ class FakeIssue:
     updated_at: datetime
     closed_at: datetime | None
     confidential: bool
+    # Dotted payload paths sent as null: GitLab sends null for what it does not know.
+    nulls: tuple[str, ...] = ()
 
 
 def blob_sha(content: str) -> str:
@@ -265,6 +271,9 @@ class FakeProject:
     pipelines: list[FakePipeline] = field(default_factory=list)
     deployments: list[FakeDeployment] = field(default_factory=list)
     issues: list[FakeIssue] = field(default_factory=list)
+    # iids of deleted merge requests and issues: GitLab never hands an iid out twice.
+    deleted_iids: int = 0
+    deleted_issue_iids: int = 0
 
     @property
     def path_with_namespace(self) -> str:
@@ -295,7 +304,7 @@ class FakeProject:
     ) -> FakeMergeRequest:
         """A merge request; times default to the world clock. A squashed merge has no
         merge commit on a fast-forward project, only a squash commit."""
-        iid = len(self.merge_requests) + 1
+        iid = len(self.merge_requests) + self.deleted_iids + 1
         created = created_at or self.world.tick()
         finished = created + timedelta(minutes=45) if state in ("merged", "closed") else None
         merged = state == "merged"
@@ -410,6 +419,15 @@ class FakeProject:
             request.merged_at = request.updated_at
             request.merged_by = request.author
             request.merge_commit_sha = fake_sha(self.path_with_namespace, "merge", str(request.iid))
+
+    def delete_merge_request(self, request: FakeMergeRequest) -> None:
+        """Deleted by an owner or admin: gone from every list, no trace left."""
+        self.merge_requests.remove(request)
+        self.deleted_iids += 1
+
+    def delete_issue(self, issue: FakeIssue) -> None:
+        self.issues.remove(issue)
+        self.deleted_issue_iids += 1
 
     def delete_tag(self, name: str) -> None:
         self.tags = [tag for tag in self.tags if tag.name != name]
@@ -598,7 +616,7 @@ class FakeProject:
         closed = created + resolved_after if state == "closed" else None
         issue = FakeIssue(
             id=self.world.next_id("issue"),
-            iid=len(self.issues) + 1,
+            iid=len(self.issues) + self.deleted_issue_iids + 1,
             title=title,
             description=description,
             issue_type=issue_type,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.classify import ClassifiedItem, Policy, classify_snapshot
-from collector.records import (
+from collector.model.records import (
     Commit,
     Decision,
     Deployment,
@@ -29,7 +29,7 @@ from collector.records import (
     Tag,
     Visibility,
 )
-from collector.snapshot import Snapshot, StoredItem
+from collector.model.snapshot import Snapshot, StoredItem
 from config.models import EvidenceConfig
 from renderer import RenderReport, SiteModel, Theme, build_site_model, render_site
 

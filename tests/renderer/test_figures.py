@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from collector.records import Deployment, Incident, Item
+from collector.model.records import Deployment, Incident, Item
 from renderer.figures import duration, figure_window
 from renderer.model import Figure, FigureSet
 from tests.renderer.builders import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from collector.records import Decision, Item
+from collector.model.records import Decision, Item
 from renderer.decisions import split_sections
 from tests.renderer.builders import (
     PAYMENTS,

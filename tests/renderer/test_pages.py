@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
-from collector.categories import STAGES, Category
+from collector.model.categories import STAGES, Category
 from renderer.entries import item_page_path
 from tests.renderer.builders import BUILT_AT, Inputs
 from tests.renderer.site_files import (

@@ -11,7 +11,7 @@ import jinja2
 import pytest
 
 import renderer.render
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer.pages import Page
 from renderer.publish import MARKER, publish
 from renderer.theme import Theme
@@ -135,6 +135,27 @@ def test_a_template_that_raises_leaves_the_old_site_untouched(
 
     monkeypatch.setattr(renderer.render, "template_environment", broken_item_template)
     with pytest.raises(RenderError, match=r"item\.html failed for items/.*no_such_field"):
+        sample.render(sample_site)
+    assert state(sample_site) == before
+    assert siblings(sample_site) == []
+
+
+def test_a_bug_mid_render_is_not_called_a_render_failure(
+    sample: Inputs, sample_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 6 is for templates and the disk; a bug keeps its type, so the CLI exits 1."""
+    before = state(sample_site)
+    original = renderer.render._write_page
+    written: list[str] = []
+
+    def write_then_break(env: jinja2.Environment, page: Page, root: Path) -> None:
+        if len(written) == 3:
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
+        original(env, page, root)
+        written.append(page.path)
+
+    monkeypatch.setattr(renderer.render, "_write_page", write_then_break)
+    with pytest.raises(TypeError, match="unsupported operand"):
         sample.render(sample_site)
     assert state(sample_site) == before
     assert siblings(sample_site) == []

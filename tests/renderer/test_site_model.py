@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from collector.categories import Category
-from collector.records import Item, Visibility
-from evidence.errors import RenderError
+from collector.model.categories import Category
+from collector.model.records import Item, Visibility
+from core.errors import RenderError
 from renderer.model import EvidenceEntry
 from renderer.text import clean_line, http_url, slugify
 from tests.renderer.builders import (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from config.models import EvidenceConfig
-from evidence.errors import RenderError
+from core.errors import RenderError
 from renderer import Theme
 from tests.renderer.builders import Inputs
 from tests.renderer.site_files import attr, html_pages, links, one, parse, read_tree
