@@ -40,7 +40,7 @@ BUCKETS: tuple[tuple[float, str], ...] = (
     (91 * DAY, "1–3 months"),
     (float("inf"), "over 3 months"),
 )
-CHAIN_COLUMNS = ("Merged", "Released", "Deployed", "Then")
+CHAIN_COLUMNS = ("Merged", "Released", "Deployed", "Followed by")
 FOLLOW_UPS = frozenset({"Incident", "Reverted", "Hotfix"})
 
 

@@ -123,7 +123,7 @@ def test_the_chain_diagram_puts_each_step_in_its_column(sample: Inputs) -> None:
     circles = list(root.iter(f"{SVG}circle"))
     assert len(circles) == len(row.nodes)
     texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
-    assert texts[:4] == ["Merged", "Released", "Deployed", "Then"]
+    assert texts[:4] == ["Merged", "Released", "Deployed", "Followed by"]
     assert chain.head.event_at.strftime("%Y-%m-%d") in texts
     # The time between two steps is written on the line joining them.
     first, second = row.nodes[0], row.nodes[1]
