@@ -226,3 +226,18 @@ def test_a_403_on_the_change_list_collects_the_other_lists(forge: Forge, store: 
     (warning,) = [w for w in report.warnings if changes in w]
     assert "403" in warning and "the rest is collected" in warning
     assert flagged(forge, store) == []
+
+
+def test_a_list_404_while_the_repository_cannot_be_asked_is_never_gone(
+    forge: Forge, store: Store
+) -> None:
+    forge.collect(store)
+    list_path = f"{forge.resource}/releases"
+    forge.fail(list_path, 404)
+    forge.fail(forge.resource, 502)  # the judge is down: judge by the list alone
+
+    report = forge.collect(store)
+
+    assert flagged(forge, store) == []
+    (error,) = [e for e in report.errors if list_path in e]
+    assert "could not be asked" in error and "stored items are kept" in error

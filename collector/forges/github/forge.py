@@ -385,6 +385,7 @@ class GitHubForge:
             return self._unexpected(exc, listing)
         owner, _, name = path.partition("/")
         resource = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+        answered = True
         try:
             self._get(resource)
         except GithubException as probe:
@@ -394,13 +395,16 @@ class GitHubForge:
                 reason = f"{REPOSITORY_REFUSED[probe.status]}: {error_message(_error_body(probe))}"
                 return RepositoryUnavailable(path, reason)
             return self._unexpected(probe, resource)
-        except RequestFailed:
-            pass  # the repository could not be asked: judge by the list alone, never "gone"
+        except RequestFailed as failed:
+            if failed.unreachable:  # the forge itself is down: no list of it would fare better
+                return self._cannot_reach(failed)
+            answered = False  # could not ask: judge by the list alone, never "gone"
         message = error_message(_error_body(exc))
+        said = "the repository itself answers" if answered else "the repository could not be asked"
         if exc.status == 403:
-            reason = f"access refused (403: {message}) although the repository is readable"
-            return ListUnavailable(path, listing, reason, refused=True)
-        reason = f"answered {exc.status} ({message}) although the repository itself answers"
+            reason = f"access refused (403: {message}) although {said}"
+            return ListUnavailable(path, listing, reason, refused=answered)
+        reason = f"answered {exc.status} ({message}) although {said}"
         return ListUnavailable(path, listing, reason)
 
     def _failed(self, repository: Repository, exc: RequestFailed) -> Exception:

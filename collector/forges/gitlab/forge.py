@@ -350,6 +350,7 @@ class GitLabForge:
         """
         facts = self._projects.get(repository.ref.path.lower())
         project = self._base(repository, facts)
+        answered = True
         try:
             self._client.get(project)
         except Refused as probe:
@@ -360,13 +361,16 @@ class GitLabForge:
                 f"{PROJECT_GONE[probe.status]}: {probe.message}",
                 gone=probe.status == 404,
             )
-        except RequestFailed:
-            pass  # the project could not be asked: judge by the list alone, never "gone"
+        except RequestFailed as failed:
+            if failed.unreachable:  # the forge itself is down: no list of it would fare better
+                return failed  # a SourceError: it ends the source, as any unreachable answer
+            answered = False  # could not ask: judge by the list alone, never "gone"
         listing = exc.path or endpoint
+        said = "the project itself answers" if answered else "the project could not be asked"
         if exc.status == 403:
-            reason = f"access refused (403: {exc.message}) although the project is readable"
-            return ListUnavailable(repository.ref.path, listing, reason, refused=True)
-        reason = f"not found (404: {exc.message}) although the project itself answers"
+            reason = f"access refused (403: {exc.message}) although {said}"
+            return ListUnavailable(repository.ref.path, listing, reason, refused=answered)
+        reason = f"not found (404: {exc.message}) although {said}"
         return ListUnavailable(repository.ref.path, listing, reason)
 
     def _base(self, repository: Repository, facts: ProjectFacts | None) -> str:
