@@ -148,7 +148,7 @@ def show(driver: WebDriver, url: str, viewport: str, scheme: str) -> None:
     driver.get(url)
     # The ledger's search appears once its index has loaded: check the page with it.
     WebDriverWait(driver, 20).until(
-        lambda d: all(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, "[data-search]"))
+        lambda d: all(e.is_enabled() for e in d.find_elements(By.CSS_SELECTOR, "#search-query"))
     )
 
 

@@ -46,9 +46,11 @@ def console(driver: WebDriver) -> list[str]:
 
 def open_search(driver: WebDriver, url: str) -> None:
     driver.get(url)
+    # The box is there from the first paint, enabled once the index has loaded.
     WebDriverWait(driver, 20).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "[data-search]").is_displayed()
+        lambda d: d.find_element(By.CSS_SELECTOR, "#search-query").is_enabled()
     )
+    driver.find_element(By.CSS_SELECTOR, ".search-more summary").click()  # show the filters
 
 
 def results(driver: WebDriver, expected: int | None = None) -> list[str]:

@@ -1,7 +1,7 @@
 // Search the evidence with the Pagefind index the renderer builds (renderer/search.py).
-// A progressive enhancement: the search block stays hidden until the index has loaded,
-// so without JavaScript, or from file:// where modules cannot load, the ledger page is
-// exactly what it is without this file. No inline script, no eval: the page's CSP
+// A progressive enhancement: the search block is in the page from the first paint (so the
+// page does not jump), its box disabled until the index has loaded; without JavaScript
+// noscript.css hides it, and from file:// (modules cannot load) this file hides it. No inline script, no eval: the page's CSP
 // allows scripts from the site itself and WebAssembly compilation only.
 
 const FILTERS = [
@@ -63,7 +63,7 @@ async function start(root) {
   }
   input.addEventListener("input", run);
   for (const select of Object.values(selects)) select.addEventListener("change", run);
-  root.hidden = false;
+  input.disabled = false;
 }
 
 function byName(name) {
