@@ -1,7 +1,8 @@
-"""The external checkers the page tests drive: Chromium, the Nu HTML Checker, axe-core.
+"""The external checkers the page tests drive: Chromium, the Nu HTML Checker, axe-core,
+Lighthouse.
 
 ``.ci/run`` installs all of them (Debian's chromium and chromium-driver, Java,
-and ``npm ci`` for vnu-jar and axe-core into ``node_modules/``). Locally a
+and ``npm ci`` for vnu-jar, axe-core and Lighthouse into ``node_modules/``). Locally a
 missing tool skips its tests; with ``CI=true`` it fails them, so CI can never
 pass by skipping the checks.
 """
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+LIGHTHOUSE = NODE_MODULES / "lighthouse" / "cli" / "index.js"
 
 
 def missing(what: str, hint: str) -> None:
@@ -64,6 +66,17 @@ def vnu_jar() -> Path:
     if not VNU_JAR.is_file():
         missing(str(VNU_JAR), "run `npm ci --ignore-scripts` in the repository (or .ci/run)")
     return VNU_JAR
+
+
+def lighthouse() -> list[str]:
+    """The command that runs Lighthouse (node and its CLI script)."""
+    node = shutil.which("node")
+    if node is None:
+        missing("node", "apt-get install -y nodejs npm (or run .ci/run)")
+    if not LIGHTHOUSE.is_file():
+        missing(str(LIGHTHOUSE), "run `npm ci --ignore-scripts` in the repository (or .ci/run)")
+    assert node is not None
+    return [node, str(LIGHTHOUSE)]
 
 
 def axe_source() -> str:
