@@ -91,6 +91,13 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
+def _last_words_together(text: str) -> str:
+    """The last two words joined by a no-break space, so a figure never ends on its unit
+    alone on a phone ("1.6" / "h")."""
+    head, space, tail = text.rpartition(" ")
+    return f"{head}\u00a0{tail}" if space else text
+
+
 def template_environment(theme: Theme | None = None) -> Environment:
     """Autoescaping on (HTML, XML, SVG), unknown names are errors (a typo must not render
     as nothing)."""
@@ -113,4 +120,5 @@ def template_environment(theme: Theme | None = None) -> Environment:
     env.filters["datetime"] = _datetime
     env.filters["iso"] = _iso
     env.filters["plural"] = _plural
+    env.filters["last_words_together"] = _last_words_together
     return env

@@ -229,11 +229,15 @@ def test_the_first_screen_says_who_what_is_proven_and_how_to_reach_them(demo: Pa
     assert _text(hero, ".summary").startswith("I build and run payment and AI-scoring backends")
 
     figures = hero.select(".hero-figures a")
-    assert [a.get_text() for a in figures] == [
+    # A figure's last two words are joined by a no-break space (never "1.6" / "h").
+    assert [a.get_text().replace("\u00a0", " ") for a in figures] == [
         "14 deployments in 12 months",
         "median 28.9 days from opened to production",
         "incidents resolved in a median 1.6 h",
     ]
+    assert all(
+        a.get_text().endswith(("\u00a0months", "\u00a0production", "\u00a0h")) for a in figures
+    )
     for link in figures:
         page = parse(demo / attr(link, "href"))
         assert "Definition" in [dt.get_text() for dt in page.select("dl.facts dt")]
