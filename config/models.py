@@ -520,6 +520,17 @@ class CollectConfig(Model):
         ge=0,
         le=90,
     )
+    full_read_nights: StrictInt = Field(
+        7,
+        description="GitLab: a project's lists are asked only when its activity or its "
+        "group's merge request and incident lists say they may have changed, and every "
+        "list of it once every this many nights (a share of the projects each night). A "
+        "change GitLab records no activity for (a label on a merge request of a user's "
+        "project, a tag or release made in the web UI) shows within that many nightly "
+        "builds; every other change the next night. 0 asks every list every night.",
+        ge=0,
+        le=90,
+    )
 
 
 class ScheduleConfig(Model):

@@ -196,6 +196,8 @@ class FakeGitLab(FakeServer[Body, LoggedRequest]):
             "Cache-Control": "max-age=0, private, must-revalidate",
             "Vary": "Origin, Accept-Encoding",
             "X-Gitlab-Meta": json.dumps({"correlation_id": f"fake{self.request_count}"}),
+            # The world's clock is the forge's: its Date is when every answer was given.
+            "Date": format_datetime(self.world.now, usegmt=True),
             **self._rate_headers(),
             **headers,
         }
@@ -291,6 +293,8 @@ class FakeGitLab(FakeServer[Body, LoggedRequest]):
             (re.compile(rf"/groups/{one}"), self._group),
             (re.compile(rf"/groups/{one}/subgroups"), self._subgroups),
             (re.compile(rf"/groups/{one}/projects"), self._group_projects),
+            (re.compile(rf"/groups/{one}/merge_requests"), self._group_merge_requests),
+            (re.compile(rf"/groups/{one}/issues"), self._group_issues),
             (re.compile(project), self._project),
             (re.compile(rf"{project}/languages"), self._languages),
             (re.compile(rf"{project}/merge_requests"), self._merge_requests),
@@ -379,32 +383,51 @@ class FakeGitLab(FakeServer[Body, LoggedRequest]):
         project = self._visible_project(project_id)
         if not project.merge_requests_enabled:
             return Answer(403, payloads.error("403 Forbidden"))
+        return self._merge_request_list(request, [project])
+
+    def _group_merge_requests(self, request: Request, group_id: str) -> Answer:
+        """Every project's merge requests in the group and its subgroups, in one list."""
+        projects = self._group_lists(request, group_id)
+        return self._merge_request_list(request, [p for p in projects if p.merge_requests_enabled])
+
+    def _merge_request_list(self, request: Request, projects: list[FakeProject]) -> Answer:
         args = request.args
         state = args.get("state", "all")
-        requests = [mr for mr in project.merge_requests if state == "all" or mr.state == state]
+        requests = [
+            (project, mr)
+            for project in projects
+            for mr in project.merge_requests
+            if state == "all" or mr.state == state
+        ]
+        viewer = self.world.viewer.lower()
+        scope = args.get("scope", "all")  # the default of the project and group lists
+        if scope == "created_by_me":
+            requests = [(p, mr) for p, mr in requests if mr.author.lower() == viewer]
+        elif scope == "assigned_to_me":
+            requests = [(p, mr) for p, mr in requests if viewer in map(str.lower, mr.assignees)]
         if "labels" in args:
             # GitLab: every listed label must be present; None / Any are special.
             wanted = [label.strip() for label in args["labels"].split(",") if label.strip()]
             if wanted == ["None"]:
-                requests = [mr for mr in requests if not mr.labels]
+                requests = [(p, mr) for p, mr in requests if not mr.labels]
             elif wanted == ["Any"]:
-                requests = [mr for mr in requests if mr.labels]
+                requests = [(p, mr) for p, mr in requests if mr.labels]
             else:
-                requests = [mr for mr in requests if set(wanted) <= set(mr.labels)]
+                requests = [(p, mr) for p, mr in requests if set(wanted) <= set(mr.labels)]
         if "updated_after" in args:  # inclusive, as on GitLab: "updated on or after"
             after = _when(args["updated_after"])
-            requests = [mr for mr in requests if mr.updated_at >= after]
+            requests = [(p, mr) for p, mr in requests if mr.updated_at >= after]
         order_by = args.get("order_by", "created_at")
         descending = args.get("sort", "desc") == "desc"
         keys: dict[str, Callable[[Any], Any]] = {
-            "created_at": lambda mr: (mr.created_at, mr.id),
-            "updated_at": lambda mr: (mr.updated_at, mr.id),
-            "title": lambda mr: (mr.title, mr.id),
+            "created_at": lambda pair: (pair[1].created_at, pair[1].id),
+            "updated_at": lambda pair: (pair[1].updated_at, pair[1].id),
+            "title": lambda pair: (pair[1].title, pair[1].id),
         }
         requests.sort(key=keys.get(order_by, keys["created_at"]), reverse=descending)
         return self._offset_page(
             request,
-            [payloads.merge_request(mr, project, self.world, self.urls) for mr in requests],
+            [payloads.merge_request(mr, p, self.world, self.urls) for p, mr in requests],
         )
 
     def _commits(self, request: Request, project_id: str) -> Answer:
@@ -580,29 +603,37 @@ class FakeGitLab(FakeServer[Body, LoggedRequest]):
         project = self._visible_project(project_id)
         if not project.issues_enabled:
             return Answer(403, payloads.error("403 Forbidden"))
+        return self._issue_list(request, [project])
+
+    def _group_issues(self, request: Request, group_id: str) -> Answer:
+        """Every project's issues in the group and its subgroups, in one list."""
+        projects = self._group_lists(request, group_id)
+        return self._issue_list(request, [p for p in projects if p.issues_enabled])
+
+    def _issue_list(self, request: Request, projects: list[FakeProject]) -> Answer:
         args = request.args
-        found = list(project.issues)
+        found = [(project, issue) for project in projects for issue in project.issues]
         if "issue_type" in args:
-            found = [i for i in found if i.issue_type == args["issue_type"]]
+            found = [(p, i) for p, i in found if i.issue_type == args["issue_type"]]
         state = args.get("state", "all")
         if state != "all":
-            found = [i for i in found if i.state == state]
+            found = [(p, i) for p, i in found if i.state == state]
         if "confidential" in args:
-            found = [i for i in found if i.confidential == _flag(args["confidential"])]
+            found = [(p, i) for p, i in found if i.confidential == _flag(args["confidential"])]
         if "labels" in args:
             wanted = {label.strip() for label in args["labels"].split(",") if label.strip()}
-            found = [i for i in found if wanted <= set(i.labels)]
+            found = [(p, i) for p, i in found if wanted <= set(i.labels)]
         if "updated_after" in args:
             after = _when(args["updated_after"])
-            found = [i for i in found if i.updated_at >= after]
+            found = [(p, i) for p, i in found if i.updated_at >= after]
         keys: dict[str, Callable[[Any], Any]] = {
-            "created_at": lambda i: (i.created_at, i.id),
-            "updated_at": lambda i: (i.updated_at, i.id),
+            "created_at": lambda pair: (pair[1].created_at, pair[1].id),
+            "updated_at": lambda pair: (pair[1].updated_at, pair[1].id),
         }
         order = keys.get(args.get("order_by", "created_at"), keys["created_at"])
         found.sort(key=order, reverse=args.get("sort", "desc") == "desc")
         return self._offset_page(
-            request, [payloads.issue(i, project, self.world, self.urls) for i in found]
+            request, [payloads.issue(i, p, self.world, self.urls) for p, i in found]
         )
 
     # -- helpers --------------------------------------------------------------------------
@@ -628,6 +659,23 @@ class FakeGitLab(FakeServer[Body, LoggedRequest]):
         if project is None or not self.world.can_see(project, self.world.viewer):
             raise NotFound("Project")  # GitLab answers 404, not 403, for what you may not see
         return project
+
+    def _group_lists(self, request: Request, group_id: str) -> list[FakeProject]:
+        """The projects a group-level list covers: the group's and every subgroup's that
+        the viewer can see, archived ones only with ``non_archived=false`` (GitLab's
+        default is true); projects shared into the group are not among them."""
+        group = self._visible_group(group_id)
+        namespaces = {group.full_path.lower()}
+        namespaces.update(g.full_path.lower() for g in self.world.subgroups(group, recursive=True))
+        archived_too = not _flag(request.args.get("non_archived", "true"))
+        return [
+            p
+            for p in self.world.projects.values()
+            if p.namespace_kind == "group"
+            and p.namespace.lower() in namespaces
+            and self.world.can_see(p, self.world.viewer)
+            and (archived_too or not p.archived)
+        ]
 
     def _project_list(
         self, request: Request, projects: list[FakeProject], *, keyset_allowed: bool

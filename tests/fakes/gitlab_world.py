@@ -26,6 +26,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+# GitLab moves a project's last_activity_at only when the stored value is older than
+# this (Event#update_project, RESET_PROJECT_ACTIVITY_INTERVAL): it lags up to an hour.
+ACTIVITY_INTERVAL = timedelta(hours=1)
 
 Visibility = Literal["public", "internal", "private"]
 MergeRequestState = Literal["opened", "closed", "merged", "locked"]
@@ -283,6 +286,14 @@ class FakeProject:
     def empty_repo(self) -> bool:
         return self.empty and not self.commits
 
+    def record_activity(self, at: datetime) -> None:
+        """An event as GitLab records it (a push; a merge request or issue opened, merged,
+        closed or reopened): ``last_activity_at`` moves only if an hour old. Label and
+        title edits, tags and releases made in the web UI or API, pipelines and
+        deployments create no such event and leave it where it is."""
+        if at - self.last_activity_at >= ACTIVITY_INTERVAL:
+            self.last_activity_at = at
+
     def add_merge_request(
         self,
         *,
@@ -342,6 +353,7 @@ class FakeProject:
         )
         request.changes = changes_of(files)
         self.merge_requests.append(request)
+        self.record_activity(request.updated_at)  # opened (and merged or closed)
         return request
 
     def add_commit(
@@ -368,11 +380,16 @@ class FakeProject:
             changes=list(changes),
         )
         self.commits.append(commit)
+        self.record_activity(commit.committed_at)  # pushed
         return commit
 
-    def add_tag(self, name: str, *, message: str | None = None, protected: bool = False) -> FakeTag:
+    def add_tag(
+        self, name: str, *, message: str | None = None, protected: bool = False, pushed: bool = True
+    ) -> FakeTag:
         """A tag on the newest commit (one is made if there is none). With a ``message``
-        it is annotated and carries its own creation time, as GitLab 15.11+ reports."""
+        it is annotated and carries its own creation time, as GitLab 15.11+ reports.
+        ``pushed=False``: made in the web UI or API, which records no activity
+        (gitlab-org/gitlab#505462)."""
         commit = self.commits[-1] if self.commits else self.add_commit(f"Prepare {name}")
         tag = FakeTag(
             name=name,
@@ -382,6 +399,8 @@ class FakeProject:
             protected=protected,
         )
         self.tags.append(tag)
+        if pushed:
+            self.record_activity(tag.created_at or self.world.now)
         return tag
 
     def add_release(
@@ -411,10 +430,13 @@ class FakeProject:
         return release
 
     def update_merge_request(self, request: FakeMergeRequest, **changes: Any) -> None:
-        """Change fields of a merge request; like any change on GitLab, it moves ``updated_at``."""
+        """Change fields of a merge request; like any change on GitLab, it moves ``updated_at``.
+        Only a change of state is also project activity; an edited label or title is not."""
         for name, value in changes.items():
             setattr(request, name, value)
         request.updated_at = self.world.tick()
+        if "state" in changes:
+            self.record_activity(request.updated_at)
         if changes.get("state") == "merged" and request.merged_at is None:
             request.merged_at = request.updated_at
             request.merged_by = request.author
@@ -469,6 +491,7 @@ class FakeProject:
             changes=list(request.changes),
         )
         self.commits.append(commit)
+        self.record_activity(commit.committed_at)  # pushed by the merge
         return commit
 
     def add_pipeline(
@@ -629,6 +652,7 @@ class FakeProject:
             confidential=confidential,
         )
         self.issues.append(issue)
+        self.record_activity(issue.updated_at)  # opened (and closed)
         return issue
 
     def add_incident(self, title: str, **settings: Any) -> FakeIssue:

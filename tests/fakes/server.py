@@ -19,11 +19,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
 from werkzeug import Request, Response
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 Behaviour = Literal["answer", "hang", "reset", "truncate", "block"]
 BodyT = TypeVar("BodyT")
@@ -114,7 +116,9 @@ class FakeServer(ABC, Generic[BodyT, LoggedT]):
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> Self:
-        self._server = make_server("127.0.0.1", 0, self._application, threaded=True)
+        self._server = make_server(
+            "127.0.0.1", 0, self._application, threaded=True, request_handler=_ForgeHandler
+        )
         self._port = self._server.server_port
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -274,6 +278,7 @@ class FakeServer(ABC, Generic[BodyT, LoggedT]):
             return Response(b"", status=500)
         with self._lock:
             served = self._serve(request, api_path, fault)
+        served.headers.setdefault("Date", format_datetime(datetime.now(UTC), usegmt=True))
         # The answer is ready (and logged); the network holds it back.
         if fault is not None and fault.behaviour == "hang":
             time.sleep(fault.seconds)
@@ -290,6 +295,16 @@ class FakeServer(ABC, Generic[BodyT, LoggedT]):
             headers=served.headers,
             content_type=served.content_type,
         )
+
+
+class _ForgeHandler(WSGIRequestHandler):
+    """Werkzeug's handler without the ``Date`` it adds by itself: the answer carries the
+    forge's (``_handle`` adds this machine's time where a fake keeps no clock of its own)."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
 
 
 def _cut_short(served: Served) -> Response:

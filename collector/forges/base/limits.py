@@ -34,6 +34,9 @@ class Limits:
     # Nights between checks of a list for deleted items (forges whose lists cannot
     # show a deletion); 0: never. Off unless the config asks, so a read is one read.
     deletion_check_nights: int = 0
+    # Nights between full reads of a list the forge can tell unchanged more cheaply
+    # (GitLab's quiet nights); 0: every list every night. Off unless the config asks.
+    full_read_nights: int = 0
     backoff: Backoff = field(default_factory=Backoff)
 
     @classmethod
@@ -44,6 +47,7 @@ class Limits:
             rate_limit_reserve=collect.rate_limit_reserve,
             max_rate_limit_wait=float(collect.max_rate_limit_wait),
             deletion_check_nights=collect.deletion_check_nights,
+            full_read_nights=collect.full_read_nights,
         )
 
 

@@ -154,6 +154,15 @@ class GitLabClient:
     def host(self) -> str:
         return self._config.host
 
+    def answered_at(self) -> datetime | None:
+        """The forge's clock: the ``Date`` of the last answer, if it gave a valid one."""
+        value = self._last_headers.get("date", "")
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return moment if moment.tzinfo is not None else None
+
     # -- pages ----------------------------------------------------------------------------
 
     def list_url(self, path: str, params: Query) -> str:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import random as random_module
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -39,7 +40,13 @@ from collector.forges.gitlab import sync as gitlab_sync
 from collector.forges.gitlab.changed_files import GitLabChangedFiles
 from collector.forges.gitlab.client import GitLabClient, Refused, RequestFailed, short
 from collector.forges.gitlab.deletions import IdSetCheck
-from collector.forges.gitlab.signals import INCIDENT_FILTERS, SIGNAL_KINDS, GitLabSignals
+from collector.forges.gitlab.quiet import Decision, Project, QuietNight, unstamp
+from collector.forges.gitlab.signals import (
+    INCIDENT_FILTERS,
+    SIGNAL_KINDS,
+    GitLabSignals,
+    utc_iso,
+)
 from collector.model.incremental import SyncPage, SyncState, Validators
 from collector.model.records import Item, Kind, RepoRef, Repository, Visibility
 from config.models import GitLabSource
@@ -165,6 +172,7 @@ class GitLabForge:
             host=config.host,
         )
         self._changed_files = GitLabChangedFiles(self._client, settings.policy, stored)
+        self._night = QuietNight(self._limits.full_read_nights, self._group_changes)
         allowed = {Visibility.PUBLIC}
         if config.include_internal:
             allowed.add(Visibility.INTERNAL)
@@ -191,13 +199,15 @@ class GitLabForge:
         """Projects in scope; languages are reused from ``known`` while there was no activity."""
         self._listing_complete = self._unreadable = False
         self._heads.clear()  # branch heads are asked once per run
+        self._night.start()
         complete = True
         seen: set[str] = set()
-        for scope, path, params in self._listing_scopes():
+        for scope, path, params, group in self._listing_scopes():
             try:
                 for page in self._client.pages(path, params):
+                    self._night_starts()
                     for raw in page:
-                        repository = self._keep(raw, seen, scope, known, explicit=False)
+                        repository = self._keep(raw, seen, scope, known, group=group)
                         if repository is not None:
                             yield repository
             except Refused as exc:
@@ -209,6 +219,7 @@ class GitLabForge:
             scope = f"project {spec}"
             try:
                 _, raw = self._client.get(f"/projects/{quote(spec, safe='')}")
+                self._night_starts()
             except Refused as exc:
                 # A project named in the config that is gone is simply not listed.
                 complete = complete and exc.status == 404
@@ -228,15 +239,80 @@ class GitLabForge:
         self, repository: Repository, kind: Kind, state: SyncState
     ) -> Iterator[SyncPage]:
         """The pages to commit for one (project, kind): only what changed since ``state``."""
-        facts = self._projects.get(repository.ref.path.lower())
+        key = repository.ref.path.lower()
+        facts = self._projects.get(key)
         if facts is not None and not facts.wants(kind):
             return  # the feature is off or the repository empty: nothing to ask for
         base = self._base(repository, facts)
-        pages = self._changed_pages(repository, kind, base, state)
+        # The lists read the cursor's own marker; the quiet night's stamp is its business.
+        view = replace(
+            state, cursor=replace(state.cursor, marker=unstamp(state.cursor.marker).inner)
+        )
+        deployed = (
+            self._recall.newest_update(repository.ref, kind) if kind is Kind.DEPLOYMENT else None
+        )
+        decision = self._night.decide(key, kind, state, deploys=deployed is not None)
+        pages: Iterator[SyncPage] = iter(())
+        if decision is Decision.CONFIRM:
+            pages = self._night.confirmed(view)
+        elif decision is Decision.READ:
+            pages = self._night.stamped(self._changed_pages(repository, kind, base, view), view)
+            if kind is Kind.DEPLOYMENT:
+                pages = self._noting_deployments(pages, key, deployed)
         check = self._deletion_check(repository, kind, base, facts, state)
         if check is not None:
             pages = self._then_check(pages, check, state)
         yield from self._guarded(pages, repository, f"{base} ({kind.value})")
+
+    def _noting_deployments(
+        self, pages: Iterator[SyncPage], key: str, newest: datetime | None
+    ) -> Iterator[SyncPage]:
+        """``pages``; a project whose deployments brought news gets its deploy jobs read.
+
+        News is an update after the newest stored one: the reader reads on from
+        that one itself, so it comes back every night.
+        """
+        for page in pages:
+            updates = (item.updated_at or item.created_at for item in page.items)
+            if any(newest is None or moment > newest for moment in updates):
+                self._night.deployments_read(key)
+            yield page
+
+    def _night_starts(self) -> None:
+        """The quiet night's clock: the forge's, from the first answer of the listing."""
+        self._night.clock(self._client.answered_at())
+
+    def _group_changes(self, group: str, kind: Kind, since: datetime) -> dict[int, datetime] | None:
+        """Project id -> newest ``updated_at`` the group's list names for ``kind`` since
+        ``since`` (subgroups included); None when it cannot be read tonight."""
+        if kind is Kind.MERGE_REQUEST:
+            endpoint, params = "merge_requests", {"scope": "all", "state": "all"}
+        else:
+            endpoint, params = "issues", dict(INCIDENT_FILTERS)
+        params |= {"updated_after": utc_iso(since), "order_by": "updated_at", "sort": "desc"}
+        if self._config.include_archived:
+            params["non_archived"] = "false"  # GitLab leaves archived projects out by default
+        path = f"/groups/{quote(group, safe='')}/{endpoint}"
+        newest: dict[int, datetime] = {}
+        try:
+            for page in self._client.pages(path, params):
+                for entry in page:
+                    project, updated = (
+                        entry.get("project_id"),
+                        parse_datetime(entry.get("updated_at")),
+                    )
+                    if isinstance(project, int) and updated is not None:
+                        newest[project] = max(updated, newest.get(project, updated))
+        except (Refused, RequestFailed) as exc:
+            if isinstance(exc, RequestFailed) and exc.unreachable:
+                raise
+            problem = f"{exc.status}: {exc.message}" if isinstance(exc, Refused) else exc.problem
+            self.warnings.append(
+                f"group {group}: its {endpoint.replace('_', ' ')} list failed ({problem}); "
+                "each project's own list is asked instead"
+            )
+            return None
+        return newest
 
     def _deletion_check(
         self,
@@ -396,7 +472,8 @@ class GitLabForge:
 
     # -- scopes and projects ------------------------------------------------------------
 
-    def _listing_scopes(self) -> Iterator[tuple[str, str, dict[str, str]]]:
+    def _listing_scopes(self) -> Iterator[tuple[str, str, dict[str, str], str | None]]:
+        """(scope, path, params, the group whose group-level lists cover its projects)."""
         # Only public wanted: GitLab filters, and other projects are never even listed.
         public_only = {"visibility": "public"} if self._allowed == {Visibility.PUBLIC} else {}
         for group in self._config.groups:
@@ -407,11 +484,11 @@ class GitLabForge:
                 "sort": "asc",
                 **public_only,
             }
-            yield f"group {group}", f"/groups/{quote(group, safe='')}/projects", params
+            yield f"group {group}", f"/groups/{quote(group, safe='')}/projects", params, group
         for user in self._config.users:
             # The one project listing where GitLab offers keyset pagination.
             params = {"pagination": "keyset", "order_by": "id", "sort": "asc", **public_only}
-            yield f"user {user}", f"/users/{quote(user, safe='')}/projects", params
+            yield f"user {user}", f"/users/{quote(user, safe='')}/projects", params, None
 
     def _keep(
         self,
@@ -420,7 +497,8 @@ class GitLabForge:
         scope: str,
         known: Mapping[RepoRef, Repository],
         *,
-        explicit: bool,
+        explicit: bool = False,
+        group: str | None = None,
     ) -> Repository | None:
         """Map a listed project if the policy keeps it and no other scope did."""
         path = text(raw, "path_with_namespace")
@@ -457,6 +535,8 @@ class GitLabForge:
             )
             return None
         self._projects[path.lower()] = facts
+        activity = parse_datetime(raw.get("last_activity_at"))
+        self._night.listed(path.lower(), Project(facts.id, activity, group))
         return repository
 
     def _languages(
