@@ -208,7 +208,8 @@ def simulate_night(world: GitLabWorld, *, seed: int = 7) -> GitLabNight:
                 request.labels = [*request.labels, "evidence::deployment"]
             request.updated_at = clock
             changes.updated_merge_requests += 1
-        project.last_activity_at = clock
+        # New merge requests and merges moved last_activity_at (the fake does as GitLab
+        # does); a label edit did not.
     clock += timedelta(minutes=7)
     _release_overnight(touched[0], night.projects[touched[0].path_with_namespace], clock)
     _set_clock(world, clock + timedelta(hours=2))
@@ -227,8 +228,7 @@ def _release_overnight(project: FakeProject, changes: ProjectNight, at: datetime
     """A release, its tag, and the pipeline that deploys it to production."""
     _set_clock(project.world, at)
     project.add_release("v9.0.0", name="The night's release")
-    deployment = project.add_deployment("production", ref="v9.0.0", job_name="deploy-production")
-    project.last_activity_at = deployment.updated_at
+    project.add_deployment("production", ref="v9.0.0", job_name="deploy-production")
     changes.new_releases += 1
     changes.new_tags += 1
     changes.new_deployments += 1

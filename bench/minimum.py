@@ -22,8 +22,12 @@ request's changed files: not list pages, not counted here.
 
 from __future__ import annotations
 
+from datetime import date
+
 from bench.gitlab_world import GROUP, GitLabNight
 from bench.world import ORG, OWNER, Night
+from collector.forges.gitlab.deletions import due
+from collector.forges.gitlab.quiet import GROUP_LOOKBACK
 from config.models import EvidenceConfig
 from tests.fakes.github_world import GitHubWorld
 from tests.fakes.gitlab_world import FakeProject, GitLabWorld
@@ -107,24 +111,59 @@ def gitlab_first_sync(world: GitLabWorld, config: EvidenceConfig, size: int = PA
     )
 
 
-def gitlab_no_change(world: GitLabWorld, size: int = PAGE) -> int:
-    """Nothing changed, and a correct collector must still ask to learn that.
+def gitlab_no_change(
+    world: GitLabWorld, config: EvidenceConfig, day: date, size: int = PAGE
+) -> int:
+    """Nothing changed, and what a collector must still ask to keep its guarantees.
 
-    GitLab counts every request, a 304 too, and no project-level field moves with
-    every change: ``last_activity_at`` is written at most once an hour and not for
-    tags or branches made in the web UI, nor for label edits (gitlab-org/gitlab#22213,
-    #505462, #581897). So each list without a server-side "since" must be asked in
-    full (releases, tags: an edit or a deletion can be on any page), each list with
-    one asked once (merge requests, deployments, incidents; the jobs' first page),
-    and the default branch once (its head: commits and ADR files change only with it).
+    GitLab counts every request, a 304 too. ``collector.forges.gitlab.quiet`` says
+    which lists a night needs: the two listings; the group's merge request and
+    incident lists over their reach; one page of deployments per project that has
+    some (a schedule deploys without activity); and for the projects whose full
+    read it is tonight, every list as if nothing were known, with the weekly count
+    of merge requests and incidents (``collector.forges.gitlab.deletions``).
     """
-    return gitlab_listing_pages(world, size) + sum(
-        _unprovable_lists(project, size) for project in world.projects.values()
+    projects = list(world.projects.values())
+    full = [p for p in projects if _full_read(p, config, day)]
+    deploying = sum(1 for p in projects if p.deployments and p not in full)
+    checks = sum(_deletion_checks(p, config, day) for p in projects)
+    return (
+        gitlab_listing_pages(world, size)
+        + group_lists(world, size)
+        + deploying
+        + sum(_unprovable_lists(p, size) for p in full)
+        + checks
     )
 
 
+def _full_read(project: FakeProject, config: EvidenceConfig, day: date) -> bool:
+    nights = config.collect.full_read_nights
+    return nights == 0 or due(project.id, day, nights)
+
+
+def _deletion_checks(project: FakeProject, config: EvidenceConfig, day: date) -> int:
+    if not due(project.id, day, config.collect.deletion_check_nights):
+        return 0
+    return int(project.merge_requests_enabled) + int(project.issues_enabled)
+
+
+def group_lists(world: GitLabWorld, size: int) -> int:
+    """The group's merge requests and incidents updated within the group lists' reach."""
+    since = world.now - GROUP_LOOKBACK
+    in_group = [p for p in world.projects.values() if p.namespace_kind == "group"]
+    changes = sum(1 for p in in_group for mr in p.merge_requests if mr.updated_at >= since)
+    incidents = sum(
+        1
+        for p in in_group
+        for issue in p.issues
+        if issue.issue_type == "incident" and not issue.confidential and issue.updated_at >= since
+    )
+    return pages(changes, size) + pages(incidents, size)
+
+
 def _unprovable_lists(project: FakeProject, size: int) -> int:
-    """The requests one unchanged project costs: one per list, every page of the unordered."""
+    """The requests one unchanged project costs read in full: one per list, every page of
+    the unordered (releases, tags), the branch head for commits and ADR files."""
     has_repository = not project.empty_repo
     asked = [
         project.merge_requests_enabled,
@@ -138,22 +177,32 @@ def _unprovable_lists(project: FakeProject, size: int) -> int:
 
 
 def gitlab_night(
-    world: GitLabWorld, changes: GitLabNight, config: EvidenceConfig, size: int = PAGE
+    world: GitLabWorld, changes: GitLabNight, config: EvidenceConfig, day: date, size: int = PAGE
 ) -> int:
-    """What a night without changes costs, plus the pages holding what changed beyond it.
+    """What a night without changes costs, plus the lists that what changed makes asked.
 
-    Changed merge requests come first (updated after the last sync): pages past the
-    first. A push changes the default branch: its commits, languages and ADR tree are
-    read again. A new deployment, deploy job, release or tag is on a page asked anyway.
+    A project with new or merged merge requests had activity: its lists are read as on
+    a full read (unless it is one tonight), its languages too, and after a push its
+    commits and ADR tree. A project whose merge requests only changed labels is named
+    by the group list: its merge request pages. Changed merge requests come first
+    (updated after the last sync): pages past the first.
     """
-    total = gitlab_no_change(world, size)
+    total = gitlab_no_change(world, config, day, size)
     adr_paths = config.classify.adr_paths
     for path, project in changes.projects.items():
+        fake = world.projects[path.lower()]
         touched = project.new_merge_requests + project.updated_merge_requests
+        active = project.new_merge_requests > 0 or project.pushed
+        if not _full_read(fake, config, day):
+            if active:
+                total += _unprovable_lists(fake, size) + 1  # and its languages
+                total -= 1 if fake.deployments else 0  # asked anyway
+            elif touched:
+                total += 1  # its merge requests, named by the group list
         total += pages(touched, size) - 1 if touched else 0
         if project.pushed:
-            tree = adr_tree_pages(world.projects[path.lower()], adr_paths, size)
-            total += pages(project.new_commits, size) + 1 + tree
+            tree = adr_tree_pages(fake, adr_paths, size)
+            total += pages(project.new_commits, size) + tree
     return total
 
 

@@ -44,8 +44,13 @@ def targets_table(
     allowance: Allowance,
     changed: int,
     naive: Measured | None,
+    quiet_bound: Allowance | None = None,
 ) -> str:
-    """``runs``: the first sync, the no-change resync and the sync after one night."""
+    """``runs``: the first sync, the no-change resync and the sync after one night.
+
+    ``quiet_bound``: the no-change resync's own target in requests, for a forge that
+    charges every request; otherwise its rate-limit cost is held to 2 % of the first's.
+    """
     first, quiet, nightly = runs
 
     def met(ok: bool) -> str:
@@ -66,6 +71,13 @@ def targets_table(
             "no-change resync: rate-limit cost ≤ 2 % of the first sync's",
             f"{quiet.rate_cost:,} ≤ {0.02 * first.rate_cost:,.0f}",
             met(quiet.rate_cost <= 0.02 * first.rate_cost),
+        )
+        if quiet_bound is None
+        else (
+            "no-change resync: charged requests ≤ 2 per project, plus the listings and the "
+            "group's lists",
+            f"{quiet.rate_cost:,} ≤ {quiet_bound.what} = {quiet_bound.requests:,}",
+            met(quiet.rate_cost <= quiet_bound.requests),
         ),
         (
             "one night: requests ≤ list pages touched + 2 × changed items",

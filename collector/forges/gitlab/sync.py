@@ -1,11 +1,9 @@
 """What an incremental GitLab run reads for one (project, kind), and why that is enough.
 
-GitLab counts every request against its rate limits, a 304 as much as a 200,
-and it offers no project-level marker that moves with every change: a
-project's ``last_activity_at`` is written at most once an hour, and not for
-every change (tags or branches created in the web UI, label edits; gitlab#505462,
-gitlab#581897). So no list is skipped on it. Instead each list is asked in a
-form the server filters, so that an unchanged list costs one short answer.
+GitLab counts every request against its rate limits, a 304 as much as a 200.
+Whether a list is asked at all tonight is ``collector.forges.gitlab.quiet``'s
+call; when it is, it is asked in a form the server filters, so that an
+unchanged list costs one short answer.
 
 Merge requests
     ``updated_after`` the watermark (less ``OVERLAP``), newest-updated first,
