@@ -48,7 +48,8 @@ def fake(world: GitLabWorld) -> Iterator[FakeGitLab]:
 
 def night(fake: FakeGitLab, store: Store, at: datetime) -> tuple[SourceReport, list[str]]:
     config = GitLabSource(forge="gitlab", url=fake.url, users=["dana"])
-    limits = Limits(retries=0, deletion_check_nights=NIGHTS)
+    # As configured by default: quiet nights and deletion checks, on the same nights.
+    limits = Limits(retries=0, deletion_check_nights=NIGHTS, full_read_nights=NIGHTS)
     forge = GitLabForge(config, GITLAB_TOKEN, limits=limits, recall=store)
     before = len(fake.requests)
     try:
