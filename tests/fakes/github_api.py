@@ -53,6 +53,7 @@ RATE_LIMIT_MESSAGE = (
     "please include the request ID 0000:0000:0000000:0000000:00000000."
 )
 Body = JsonDict | list[JsonDict] | dict[str, int]
+_NEVER = datetime.min.replace(tzinfo=UTC)
 T = TypeVar("T")
 
 
@@ -403,7 +404,7 @@ class FakeGitHub(FakeServer[Body, LoggedRequest]):
             "full_name": lambda repo: repo.full_name.lower(),
             "created": lambda repo: repo.created_at,
             "updated": lambda repo: repo.updated_at,
-            "pushed": lambda repo: repo.pushed_at,
+            "pushed": lambda repo: repo.pushed_at or _NEVER,  # never pushed: oldest
         }
         default_direction = "asc" if sort == "full_name" else "desc"
         descending = request.args.get("direction", default_direction) == "desc"

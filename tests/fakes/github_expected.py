@@ -26,6 +26,7 @@ from collector.model.records import (
 from collector.store import Store
 from tests.fakes.expected import assert_repositories_match, assert_same_items, stored_items
 from tests.fakes.github_api import FakeGitHub
+from tests.fakes.github_signal_world import FakeChangedFile
 from tests.fakes.github_world import FakeCommit, FakePull, FakeRelease, FakeRepo, FakeTag
 
 
@@ -34,31 +35,49 @@ def ref(fake: FakeGitHub, repo: FakeRepo) -> RepoRef:
 
 
 def expected_repository(fake: FakeGitHub, repo: FakeRepo, *, source: str = "") -> Repository:
+    """What the ledger knows of ``repo``; of a field GitHub left out, what it assumes."""
+
+    def said(field: str) -> bool:
+        return field not in repo.absent and field not in repo.nulls
+
+    # Without ``visibility`` (an older GitHub Enterprise Server) only ``private`` says.
+    visibility = (
+        repo.visibility if said("visibility") else ("private" if repo.private else "public")
+    )
     return Repository(
         ref=ref(fake, repo),
         source=source or urlsplit(fake.api_url).netloc,
         forge_id=str(repo.id),
         description=repo.description or "",
         url=f"{fake.web_url}/{repo.full_name}",
-        default_branch=repo.default_branch,
+        default_branch=repo.default_branch if said("default_branch") else "main",
         languages=repo.languages,
-        topics=tuple(repo.topics),
-        stars=repo.stars,
-        visibility=Visibility(repo.visibility),
+        topics=tuple(repo.topics) if said("topics") else (),
+        stars=repo.stars if said("stargazers_count") else 0,
+        visibility=Visibility(visibility),
         fork=repo.fork,
-        archived=repo.archived,
-        created_at=repo.created_at,
-        updated_at=repo.updated_at,
-        pushed_at=repo.pushed_at,
+        archived=repo.archived if said("archived") else False,
+        created_at=repo.created_at if said("created_at") else None,
+        updated_at=repo.updated_at if said("updated_at") else None,
+        pushed_at=repo.pushed_at if said("pushed_at") else None,
     )
+
+
+def changed_files(files: Iterable[FakeChangedFile]) -> list[str]:
+    """A change's paths as the collector lists them: each new path, then the old one if renamed."""
+    paths: dict[str, None] = {}
+    for entry in files:
+        paths.setdefault(entry.filename)
+        if entry.previous_filename:
+            paths.setdefault(entry.previous_filename)
+    return list(paths)
 
 
 def expected_pull(fake: FakeGitHub, repo: FakeRepo, pr: FakePull) -> MergeRequest:
     record = _expected_pull(fake, repo, pr)
     # A candidate (shown, no category of its own) carries its changed files, as GitHub lists them.
     if needs_changed_files(record, Policy()):
-        files = [f.filename for f in repo.signals.pull_files.get(pr.number, [])]
-        return with_files(record, files)
+        return with_files(record, changed_files(repo.signals.pull_files.get(pr.number, [])))
     return record
 
 
@@ -67,13 +86,13 @@ def _expected_pull(fake: FakeGitHub, repo: FakeRepo, pr: FakePull) -> MergeReque
         repo=ref(fake, repo),
         url=f"{fake.web_url}/{repo.full_name}/pull/{pr.number}",
         title=pr.title,
-        author=pr.author,
+        author=pr.author or "",  # a deleted account: GitHub sends no user
         created_at=pr.created_at,
         updated_at=pr.updated_at,
         number=pr.number,
         body=pr.body or "",
         state="merged" if pr.merged_at else pr.state,
-        draft=pr.draft,
+        draft=pr.draft and "draft" not in pr.absent,
         labels=tuple(pr.labels),
         source_branch=pr.head_ref,
         target_branch=pr.base_ref,
@@ -84,23 +103,37 @@ def _expected_pull(fake: FakeGitHub, repo: FakeRepo, pr: FakePull) -> MergeReque
             "head_sha": pr.head_sha,
             "author_association": pr.author_association,
             "milestone": pr.milestone,
-            "requested_reviewers": pr.requested_reviewers,
-            "assignees": pr.assignees,
+            "requested_reviewers": (
+                pr.requested_reviewers if "requested_reviewers" not in pr.absent else []
+            ),
+            "assignees": pr.assignees if "assignees" not in pr.absent else [],
         },
     )
 
 
-def expected_commit(fake: FakeGitHub, repo: FakeRepo, commit: FakeCommit) -> Commit:
-    return Commit(
+def expected_commit(fake: FakeGitHub, repo: FakeRepo, commit: FakeCommit) -> Commit | None:
+    """The commit as stored, dated as GitHub said; None when it said no date at all (skipped)."""
+    authored = commit.authored_at if commit.said("commit.author.date") else None
+    committed = commit.committed_at if commit.said("commit.committer.date") else None
+    login = commit.author_login if commit.said("author.login") else None
+    name = commit.author_name if commit.said("commit.author.name") else ""
+    created = authored or committed
+    if created is None:
+        return None
+    record = Commit(
         repo=ref(fake, repo),
         url=f"{fake.web_url}/{repo.full_name}/commit/{commit.sha}",
         title=commit.message.strip().splitlines()[0],
-        author=commit.author_login or commit.author_name,
-        created_at=commit.authored_at,
+        author=login or name,
+        created_at=created,
         sha=commit.sha,
         message=commit.message,
-        committed_at=commit.committed_at,
+        committed_at=committed,
     )
+    if needs_changed_files(record, Policy()):
+        files = repo.signals.commit_files.get(commit.sha, [])
+        return with_files(record, [] if "files" in commit.detail_absent else changed_files(files))
+    return record
 
 
 def expected_release(fake: FakeGitHub, repo: FakeRepo, release: FakeRelease) -> Release:
@@ -110,7 +143,11 @@ def expected_release(fake: FakeGitHub, repo: FakeRepo, release: FakeRelease) -> 
         title=release.name or release.tag,
         author=release.author,
         created_at=release.created_at,
-        updated_at=release.published_at or release.created_at,
+        updated_at=(
+            release.published_at or release.created_at
+            if "updated_at" not in (*release.nulls, *release.absent)
+            else None
+        ),
         tag=release.tag,
         name=release.name or "",
         body=release.body or "",
@@ -120,26 +157,34 @@ def expected_release(fake: FakeGitHub, repo: FakeRepo, release: FakeRelease) -> 
     )
 
 
-def expected_tag(fake: FakeGitHub, repo: FakeRepo, tag: FakeTag) -> Tag:
+def expected_tag(fake: FakeGitHub, repo: FakeRepo, tag: FakeTag) -> Tag | None:
+    """None when the repository has no time at all to date it by (the tag is skipped)."""
+    stored = expected_repository(fake, repo)
+    # The tags list carries no date: the mapping dates a tag by its repository's creation,
+    # or by its last push or update when GitHub sent no creation time.
+    created = stored.created_at or stored.pushed_at or stored.updated_at
+    if created is None:
+        return None
     return Tag(
         repo=ref(fake, repo),
         url=f"{fake.web_url}/{repo.full_name}/releases/tag/{quote(tag.name, safe='/')}",
         title=tag.name,
-        # The tags list carries no date: the mapping dates a tag by its repository's creation.
-        created_at=repo.created_at,
+        created_at=created,
         name=tag.name,
         sha=tag.sha,
     )
 
 
 def expected_items(fake: FakeGitHub, repo: FakeRepo) -> list[Item]:
-    """Every item GitHub holds for ``repo``: pulls, default-branch commits, releases, tags."""
-    return [
+    """Every item GitHub holds for ``repo``: pulls, default-branch commits, releases, tags;
+    not those it gave no date to place them by (skipped, with a warning)."""
+    items: list[Item | None] = [
         *(expected_pull(fake, repo, pr) for pr in repo.pulls),
         *(expected_commit(fake, repo, commit) for commit in repo.commits),
         *(expected_release(fake, repo, release) for release in repo.releases),
         *(expected_tag(fake, repo, tag) for tag in repo.tags),
     ]
+    return [item for item in items if item is not None]
 
 
 def visible_repositories(fake: FakeGitHub) -> list[FakeRepo]:

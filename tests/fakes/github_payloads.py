@@ -253,7 +253,7 @@ def repository(repo: FakeRepo, world: GitHubWorld, urls: Urls, *, full: bool = F
     }
     if full:
         payload.update(_full_repository_fields(repo, owner, urls))
-    return shaped(payload, repo.nulls)
+    return shaped(payload, repo.nulls, repo.absent)
 
 
 def _full_repository_fields(repo: FakeRepo, owner: Account, urls: Urls) -> JsonDict:
@@ -333,6 +333,16 @@ def pull(
 
     ``repo_payload``: ``repository(repo, ...)`` computed once for a whole page.
     """
+    return shaped(_pull(pr, repo, world, urls, repo_payload), pr.nulls, pr.absent)
+
+
+def _pull(
+    pr: FakePull,
+    repo: FakeRepo,
+    world: GitHubWorld,
+    urls: Urls,
+    repo_payload: JsonDict | None,
+) -> JsonDict:
     shown = repo_payload if repo_payload is not None else repository(repo, world, urls)
     api = f"{urls.api}/repos/{repo.full_name}"
     html = f"{urls.web}/{repo.full_name}/pull/{pr.number}"
@@ -357,7 +367,7 @@ def pull(
         "state": pr.state,
         "locked": False,
         "title": pr.title,
-        "user": simple_user(pr.author, urls),
+        "user": simple_user(pr.author, urls) if pr.author else None,
         "body": pr.body,
         "labels": [label(name, repo, urls) for name in pr.labels],
         "milestone": milestone(pr.milestone, repo, world, urls) if pr.milestone else None,
@@ -430,7 +440,7 @@ def _git_person(name: str, email: str, moment: datetime) -> JsonDict:
 
 def commit(entry: FakeCommit, repo: FakeRepo, urls: Urls) -> JsonDict:
     """One entry of ``GET /repos/{o}/{r}/commits``."""
-    return shaped(_commit(entry, repo, urls), entry.nulls, entry.absent)
+    return shaped(_commit(entry, repo, urls), entry.nulls, entry.absent, entry.emptied)
 
 
 def _commit(entry: FakeCommit, repo: FakeRepo, urls: Urls) -> JsonDict:
@@ -475,6 +485,10 @@ def _commit(entry: FakeCommit, repo: FakeRepo, urls: Urls) -> JsonDict:
 
 def release(entry: FakeRelease, repo: FakeRepo, urls: Urls) -> JsonDict:
     """One entry of ``GET /repos/{o}/{r}/releases``."""
+    return shaped(_release(entry, repo, urls), entry.nulls, entry.absent)
+
+
+def _release(entry: FakeRelease, repo: FakeRepo, urls: Urls) -> JsonDict:
     api = f"{urls.api}/repos/{repo.full_name}/releases/{entry.id}"
     tag = quote(entry.tag, safe="/")
     return {

@@ -30,13 +30,14 @@ from tests.fakes.github_signal_world import (
     FakeWorkflow,
 )
 from tests.fakes.github_world import FakeCommit, FakeRepo, GitHubWorld, fake_sha
+from tests.fakes.shapes import shaped
 
 JsonDict = dict[str, Any]
 
 
 def deployment(entry: FakeDeployment, repo: FakeRepo, urls: Urls) -> JsonDict:
     api = f"{urls.api}/repos/{repo.full_name}/deployments/{entry.id}"
-    return {
+    payload: JsonDict = {
         "url": api,
         "id": entry.id,
         "node_id": node_id("DE", entry.id),
@@ -47,7 +48,7 @@ def deployment(entry: FakeDeployment, repo: FakeRepo, urls: Urls) -> JsonDict:
         "original_environment": entry.environment,
         "environment": entry.environment,
         "description": entry.description,
-        "creator": simple_user(entry.creator, urls),
+        "creator": simple_user(entry.creator, urls) if entry.creator else None,
         "created_at": iso(entry.created_at),
         "updated_at": iso(entry.updated_at),
         "statuses_url": f"{api}/statuses",
@@ -56,18 +57,19 @@ def deployment(entry: FakeDeployment, repo: FakeRepo, urls: Urls) -> JsonDict:
         "production_environment": entry.production,
         "performed_via_github_app": None,
     }
+    return shaped(payload, absent=entry.absent)
 
 
 def deployment_status(
     status: FakeDeploymentStatus, entry: FakeDeployment, repo: FakeRepo, urls: Urls
 ) -> JsonDict:
     api = f"{urls.api}/repos/{repo.full_name}/deployments/{entry.id}"
-    return {
+    payload: JsonDict = {
         "url": f"{api}/statuses/{status.id}",
         "id": status.id,
         "node_id": node_id("DES", status.id),
         "state": status.state,
-        "creator": simple_user(status.creator, urls),
+        "creator": simple_user(status.creator, urls) if status.creator else None,
         "description": f"Deployment {status.state}",
         "environment": entry.environment,
         "target_url": status.log_url,
@@ -79,6 +81,7 @@ def deployment_status(
         "log_url": status.log_url,
         "performed_via_github_app": None,
     }
+    return shaped(payload, absent=status.absent)
 
 
 def workflow(entry: FakeWorkflow, repo: FakeRepo, urls: Urls) -> JsonDict:
@@ -99,7 +102,7 @@ def workflow(entry: FakeWorkflow, repo: FakeRepo, urls: Urls) -> JsonDict:
 def workflow_run(run: FakeRun, repo: FakeRepo, world: GitHubWorld, urls: Urls) -> JsonDict:
     api = f"{urls.api}/repos/{repo.full_name}/actions/runs/{run.id}"
     shown = repository(repo, world, urls)
-    return {
+    payload: JsonDict = {
         "id": run.id,
         "name": run.workflow.name,
         "node_id": node_id("WFR", run.id),
@@ -143,13 +146,15 @@ def workflow_run(run: FakeRun, repo: FakeRepo, world: GitHubWorld, urls: Urls) -
         "repository": shown,
         "head_repository": shown,
     }
+    return shaped(payload, run.nulls, run.absent)
 
 
 def issue(entry: FakeIssue, repo: FakeRepo, urls: Urls) -> JsonDict:
     api = f"{urls.api}/repos/{repo.full_name}/issues/{entry.number}"
     issue_id = 5_000_000 + entry.number
     closed = entry.state == "closed"
-    return {
+    author = simple_user(entry.author, urls) if entry.author else None
+    payload: JsonDict = {
         "id": issue_id,
         "node_id": node_id("I", issue_id),
         "url": api,
@@ -163,7 +168,7 @@ def issue(entry: FakeIssue, repo: FakeRepo, urls: Urls) -> JsonDict:
         "state_reason": "completed" if closed else None,
         "title": entry.title,
         "body": entry.body,
-        "user": simple_user(entry.author, urls),
+        "user": author,
         "labels": [label(name, repo, urls) for name in entry.labels],
         "assignee": None,
         "assignees": [],
@@ -174,13 +179,14 @@ def issue(entry: FakeIssue, repo: FakeRepo, urls: Urls) -> JsonDict:
         "closed_at": iso(entry.closed_at),
         "created_at": iso(entry.created_at),
         "updated_at": iso(entry.updated_at),
-        "closed_by": simple_user(entry.author, urls) if closed else None,
+        "closed_by": author if closed else None,
         "author_association": "MEMBER",
         "draft": False,
         "performed_via_github_app": None,
         "timeline_url": f"{api}/timeline",
         "reactions": {"url": f"{api}/reactions", "total_count": 0, "+1": 0, "-1": 0},
     }
+    return shaped(payload, entry.nulls, entry.absent)
 
 
 def tree_entry(path: str, kind: str, sha: str, size: int, repo: FakeRepo, urls: Urls) -> JsonDict:
@@ -262,8 +268,9 @@ def commit_detail(
     """``GET /repos/{o}/{r}/commits/{sha}``: the list entry plus stats and files."""
     additions = sum(f.additions for f in files)
     deletions = sum(f.deletions for f in files)
-    return {
+    payload: JsonDict = {
         **commit(entry, repo, urls),
         "stats": {"total": additions + deletions, "additions": additions, "deletions": deletions},
         "files": [changed_file(f, repo, entry.sha, urls) for f in files],
     }
+    return shaped(payload, absent=entry.detail_absent)

@@ -43,7 +43,9 @@ class FakeDeploymentStatus:
     created_at: datetime
     environment_url: str
     log_url: str
-    creator: str
+    creator: str | None
+    # Left out of the payload: environment_url and log_url are optional in the description.
+    absent: tuple[str, ...] = ()
 
 
 @dataclass
@@ -53,12 +55,14 @@ class FakeDeployment:
     ref: str
     sha: str
     task: str
-    description: str
-    creator: str
+    description: str | None
+    creator: str | None  # None: the account was deleted (the description: creator null)
     created_at: datetime
     updated_at: datetime
     production: bool
     statuses: list[FakeDeploymentStatus] = field(default_factory=list)
+    # Left out of the payload (production_environment, transient_environment: optional).
+    absent: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,6 +87,9 @@ class FakeRun:
     created_at: datetime
     updated_at: datetime
     display_title: str
+    # Dotted payload paths sent as null / left out: what GitHub's description allows.
+    nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
 
 
 @dataclass
@@ -90,12 +97,15 @@ class FakeIssue:
     number: int
     title: str
     body: str | None
-    author: str
+    author: str | None  # None: the account was deleted (the description: user null)
     labels: list[str]
     state: Literal["open", "closed"]
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    # Dotted payload paths sent as null / left out (a number picks a label: labels.0.name).
+    nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
 
 
 @dataclass

@@ -59,7 +59,7 @@ class FakePull:
     number: int
     title: str
     body: str | None
-    author: str
+    author: str | None  # None: the account was deleted (GitHub's description: user null)
     labels: list[str]
     state: Literal["open", "closed"]
     draft: bool
@@ -75,6 +75,9 @@ class FakePull:
     assignees: list[str]
     requested_reviewers: list[str]
     author_association: str
+    # Dotted payload paths sent as null / left out: what GitHub's description allows.
+    nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
 
 
 @dataclass
@@ -88,9 +91,16 @@ class FakeCommit:
     committer_name: str
     committed_at: datetime
     parents: list[str]
-    # Dotted payload paths sent as null / left out: what GitHub's description allows.
+    # Dotted payload paths sent as null / left out / as {}: what GitHub's description allows.
     nulls: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
+    emptied: tuple[str, ...] = ()  # "author": {} is the description's empty-object
+    detail_absent: tuple[str, ...] = ()  # left out of GET /commits/{sha} only ("files")
+
+    def said(self, path: str) -> bool:
+        """Whether the payload carries ``path`` (a dotted path): not nulled, emptied or left out."""
+        shaping = (*self.nulls, *self.absent, *self.emptied)
+        return not any(path == p or path.startswith(p + ".") for p in shaping)
 
 
 @dataclass
@@ -105,6 +115,9 @@ class FakeRelease:
     target_commitish: str
     created_at: datetime
     published_at: datetime | None
+    # Dotted payload paths sent as null / left out: what GitHub's description allows.
+    nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
 
 
 @dataclass
@@ -129,8 +142,11 @@ class FakeRepo:
     stars: int = 0
     created_at: datetime = START
     updated_at: datetime = START
-    pushed_at: datetime | None = START
+    pushed_at: datetime | None = START  # None: never pushed to
     nulls: tuple[str, ...] = ()  # payload paths sent as null (created_at, pushed_at, ...)
+    # Left out of the payload: fields the listings' minimal-repository may omit (visibility,
+    # topics, default_branch, ... on an older GitHub Enterprise Server).
+    absent: tuple[str, ...] = ()
     pulls: list[FakePull] = field(default_factory=list)
     commits: list[FakeCommit] = field(default_factory=list)
     releases: list[FakeRelease] = field(default_factory=list)

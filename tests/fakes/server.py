@@ -90,6 +90,9 @@ class FakeServer(ABC, Generic[BodyT, LoggedT]):
         self.latency = latency
         self.log_requests = log_requests
         self.requests: list[LoggedT] = []
+        # (API path, status, body) of every answer, once ``keep_bodies`` was called: what a
+        # test checks the served JSON against (tests.fakes.reads). Off by default: big worlds.
+        self.bodies: list[tuple[str, int, bytes]] | None = None
         self.request_count = 0  # every request, logged or not
         self.not_modified_count = 0
         self._faults: list[Fault[BodyT]] = []
@@ -161,6 +164,11 @@ class FakeServer(ABC, Generic[BodyT, LoggedT]):
     def paths(self) -> list[str]:
         """Paths requested so far, in order, relative to the API root (as the log keeps them)."""
         return [request.path for request in self.requests]
+
+    def keep_bodies(self) -> None:
+        """From now on, keep every answer's body in ``bodies``."""
+        with self._lock:
+            self.bodies = []
 
     def requests_to(self, path: str) -> list[LoggedT]:
         return [request for request in self.requests if request.path == path]
@@ -278,6 +286,8 @@ class FakeServer(ABC, Generic[BodyT, LoggedT]):
             return Response(b"", status=500)
         with self._lock:
             served = self._serve(request, api_path, fault)
+            if self.bodies is not None:
+                self.bodies.append((api_path, served.status, served.body))
         served.headers.setdefault("Date", format_datetime(datetime.now(UTC), usegmt=True))
         # The answer is ready (and logged); the network holds it back.
         if fault is not None and fault.behaviour == "hang":
