@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from tests.fakes.github_signal_world import FakeChangedFile
 from tests.fakes.github_world import FakeRepo, GitHubWorld
+from tests.fakes.gitlab_world import FakeChange, FakeMergeRequest, FakeProject, GitLabWorld
 
 ADR = """# 1. Record architecture decisions
 
@@ -177,3 +178,118 @@ def _ledger(repo: FakeRepo) -> None:
     bare = signals.add_issue(repo, "Disk full", labels=["incident", "sev1"], closed=True)
     # Optional in the issue schema: body, closed_by, state_reason, and a label's name.
     bare.absent = ("body", "closed_by", "state_reason", "labels.1.name")
+
+
+# -- GitLab ---------------------------------------------------------------------------------------
+
+GITLAB_GROUPS = ("acme",)
+GITLAB_USERS = ("dana",)
+GITLAB_PROJECTS = ("someone/tools", "someone/legacy", "someone/empty", "someone/tools-fork")
+# What an older GitLab's project answer lacks (the access levels, topics, updated_at came
+# later) and what GitLab v5 drops (tag_list).
+_OLDER_PROJECT = (
+    "updated_at",
+    "topics",
+    "tag_list",
+    "merge_requests_access_level",
+    "repository_access_level",
+    "releases_access_level",
+    "builds_access_level",
+    "issues_access_level",
+    "environments_access_level",
+)
+
+
+def gitlab_odd_world() -> tuple[GitLabWorld, str]:
+    """Four projects of each shape in a group, a user's namespace and named in the config,
+    and one project holding every odd item; with the path of the merge request whose
+    ``/diffs`` must answer 404 (GitLab before 15.7), so ``/changes`` is read instead."""
+    world = GitLabWorld(viewer="dana")
+    world.add_group("acme", members=["dana"])
+    for namespace, name in (("acme", "tools"), ("dana", "tools"), ("someone", "tools")):
+        plain = world.add_project(
+            f"{namespace}/{name}",
+            description="Shared tools",
+            topics=["ci"],
+            languages={"Go": 100.0},
+        )
+        plain.add_commit("Add the linter")
+        # A fork: forked_from_project is there only for forks.
+        fork = world.add_project(f"{namespace}/{name}-fork", forked_from=plain.path_with_namespace)
+        fork.add_commit("Fork it")
+        # An older GitLab's answer: no access levels, topics or updated_at; and no last
+        # activity (the column allows NULL) nor description (never set: null).
+        legacy = world.add_project(f"{namespace}/legacy")
+        legacy.absent = _OLDER_PROJECT
+        legacy.nulls = ("last_activity_at",)
+        legacy.add_commit("Start")
+        # Nothing pushed yet: no default branch (null).
+        world.add_project(f"{namespace}/empty", empty=True)
+    platform = world.add_project("acme/platform", description="The platform")
+    fallback = _platform(platform)
+    return world, f"/projects/{platform.id}/merge_requests/{fallback.iid}/diffs"
+
+
+def _platform(project: FakeProject) -> FakeMergeRequest:
+    """Merge requests, commits, releases, tags and signals, each odd in one documented way."""
+    # Created first so it is the last candidate asked for its files: its /diffs answers 404,
+    # and from then on the collector reads /changes (GitLab before 15.7).
+    older = project.add_merge_request(
+        title="Before 15.7", labels=["evidence"], files=["Dockerfile"], state="opened"
+    )
+    project.add_merge_request(
+        title="Ship the chart",
+        labels=["evidence"],
+        state="merged",
+        description="Why and how.",
+        milestone="v1",
+        assignees=["dana"],
+        reviewers=["erin"],
+        files=["helm/values.yaml", ("docs/ops.md", "docs/deploy.md")],
+    )
+    # Squashed on a fast-forward project: a squash commit, no merge commit (null).
+    project.add_merge_request(title="Squash it", state="merged", squash=True)
+    unrecorded = project.add_merge_request(title="Merged long ago", state="merged")
+    # gitlab#412956: merged before GitLab kept merge metrics, so no merge time or merger.
+    unrecorded.nulls = ("merged_at", "merge_user", "merged_by")
+    sparse = project.add_merge_request(title="Sketch", description=None)  # never described
+    sparse.absent = ("draft", "references", "reviewers", "merge_user")  # older GitLab
+    closed = project.add_merge_request(title="Abandoned", state="closed")
+    closed.absent = ("work_in_progress", "merged_by")  # as API v5 will answer
+
+    project.add_commit("Initial commit")
+    bare = project.add_commit("Commit from an older GitLab")
+    bare.absent = ("web_url",)
+    project.add_commit(
+        "Tune alerts\n\nEvidence: yes",
+        changes=[FakeChange("alerts/api.yaml", "alerts/api.yaml")],
+    )
+    project.add_file("docs/adr/0001-record.md", ADR)
+
+    project.add_tag("v1.0.0", message="First release")  # annotated: its own date
+    project.add_release("v1.0.0", description="Notes")
+    lightweight = project.add_tag("v1.1.0")  # lightweight: created_at null
+    quiet = project.add_release(lightweight.name, description=None)  # no notes: null
+    quiet.absent = ("upcoming_release", "_links.self", "author")  # older; author deleted
+    before_dates = project.add_tag("v1.2.0", message="Before 16.11")
+    before_dates.absent = ("created_at",)  # tags had no created_at before GitLab 16.11
+    of_a_tree = project.add_tag("tree-snapshot")
+    of_a_tree.nulls = ("commit",)  # a tag of a tree: its target is not a commit
+    hidden = project.add_release("v1.2.0", description="Members only")
+    # Served to a token that may not read the code: no tag_name, no commit. The release
+    # cannot be keyed, so it is skipped with a warning that names it.
+    hidden.absent = ("tag_name", "commit")
+
+    project.add_deployment("production", ref="v1.0.0")
+    project.add_deployment("production", ref="v1.1.0", with_job=False)  # made through the API
+    project.add_deployment("staging", ref="main", status="running")  # its job still running
+    orphaned = project.add_deployment("staging", ref="v1.0.0")
+    orphaned.nulls = ("deployable.pipeline",)  # its pipeline was deleted
+    older_pipeline = project.add_pipeline("main", jobs=[("deploy-production", "deploy")])
+    older_pipeline.absent = ("iid", "source")  # PipelineBasic of older GitLab
+
+    project.add_incident("API down", state="closed", description="Timeline.")
+    project.add_incident("Queue backlog", description=None)  # open: closed_at/by null
+    unrated = project.add_incident("Disk full", state="closed")
+    unrated.absent = ("severity",)
+    return older

@@ -96,3 +96,27 @@ def test_gitlab_nulls_are_read_and_an_unmappable_entry_costs_only_itself(store: 
     assert report.items_skipped == 1
     (warning,) = [w for w in report.warnings if "skipped" in w]
     assert f"merge_request #{broken.iid} skipped" in warning and "dana/ledger" in warning
+
+
+def test_a_gitlab_release_without_its_tag_is_skipped_and_named(store: Store) -> None:
+    """GitLab leaves ``tag_name`` out for a token that may not read the code; the tag is
+    the release's key, so such a release was stored under "" (and a second one overwrote
+    it). Now it is skipped with a warning, and the project's other releases are kept."""
+    world = GitLabWorld(viewer="dana")
+    project = world.add_project("dana/ledger")
+    project.add_commit("Initial commit")
+    kept = project.add_release("v1.0.0", name="First")
+    hidden = project.add_release("v1.1.0", name="Second")
+    hidden.absent = ("tag_name", "commit")
+
+    with FakeGitLab(world, token=GITLAB_TOKEN) as fake:
+        config = GitLabSource(forge="gitlab", url=fake.url, users=["dana"])
+        forge = GitLabForge(config, GITLAB_TOKEN, limits=Limits(retries=0), recall=store)
+        report = collect_source(forge, store, clock=lambda: RUN)
+        forge.close()
+
+    releases = [key for kind, key in stored(store) if kind == "Release"]
+    assert releases == [kept.tag]
+    assert report.items_skipped == 1
+    (warning,) = [w for w in report.warnings if "skipped" in w]
+    assert "dana/ledger: release Second skipped" in warning and "tag_name" in warning

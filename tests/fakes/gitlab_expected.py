@@ -61,6 +61,13 @@ def web(fake: FakeGitLab, project: FakeProject) -> str:
 
 def expected_repository(fake: FakeGitLab, project: FakeProject, *, source: str = "") -> Repository:
     """``source``: the source's configured name (default: the instance's host)."""
+
+    def said(field: str) -> bool:
+        return field not in project.absent and field not in project.nulls
+
+    activity = project.last_activity_at if said("last_activity_at") else None
+    # An older GitLab names topics tag_list; without either there are none.
+    topics = project.topics if said("topics") or said("tag_list") else []
     return Repository(
         ref=ref(fake, project),
         source=source or fake.host,
@@ -74,15 +81,16 @@ def expected_repository(fake: FakeGitLab, project: FakeProject, *, source: str =
             if project.empty_repo
             else {name: round(share * 100) for name, share in project.languages.items()}
         ),
-        topics=tuple(project.topics),
+        topics=tuple(topics),
         stars=project.stars,
         visibility=Visibility(project.visibility),
         fork=project.forked_from is not None,
         forked_from=project.forked_from,
         archived=project.archived,
         created_at=project.created_at,
-        updated_at=project.last_activity_at,
-        pushed_at=project.last_activity_at,
+        # The fake's updated_at is the last activity: the mapping falls back to it.
+        updated_at=project.last_activity_at if said("updated_at") else activity,
+        pushed_at=activity,
     )
 
 
@@ -90,6 +98,11 @@ def expected_merge_request(
     fake: FakeGitLab, project: FakeProject, mr: FakeMergeRequest
 ) -> MergeRequest:
     """The merge request as mapped from the list, before any changed files are added."""
+
+    def said(field: str) -> bool:
+        return field not in mr.absent and field not in mr.nulls
+
+    merger = mr.merged_by if said("merge_user") or said("merged_by") else None
     return MergeRequest(
         repo=ref(fake, project),
         url=f"{web(fake, project)}/-/merge_requests/{mr.iid}",
@@ -104,21 +117,25 @@ def expected_merge_request(
         labels=tuple(mr.labels),
         source_branch=mr.source_branch,
         target_branch=mr.target_branch,
-        merged_at=mr.merged_at,
+        merged_at=mr.merged_at if said("merged_at") else None,
         closed_at=mr.closed_at,
         merge_commit_sha=mr.merge_commit_sha or mr.squash_commit_sha,
         extra={
-            "references": {
-                "short": f"!{mr.iid}",
-                "relative": f"!{mr.iid}",
-                "full": f"{project.path_with_namespace}!{mr.iid}",
-            },
+            "references": (
+                {
+                    "short": f"!{mr.iid}",
+                    "relative": f"!{mr.iid}",
+                    "full": f"{project.path_with_namespace}!{mr.iid}",
+                }
+                if said("references")
+                else {}
+            ),
             "head_sha": mr.sha,
             "squash_commit_sha": mr.squash_commit_sha,
-            "merged_by": mr.merged_by,
+            "merged_by": merger,
             "milestone": mr.milestone,
             "assignees": mr.assignees,
-            "reviewers": mr.reviewers,
+            "reviewers": mr.reviewers if said("reviewers") else [],
         },
     )
 
@@ -139,19 +156,26 @@ def expected_commit(fake: FakeGitLab, project: FakeProject, commit: FakeCommit) 
 
 def expected_release(
     fake: FakeGitLab, project: FakeProject, release: FakeRelease, *, upcoming: bool = False
-) -> Release:
+) -> Release | None:
+    """None for a release GitLab sent without its tag (it cannot be keyed: skipped)."""
+    if "tag_name" in release.absent:
+        return None
+    upcoming = upcoming and "upcoming_release" not in release.absent
     return Release(
         repo=ref(fake, project),
         url=f"{web(fake, project)}/-/releases/{quote(release.tag, safe='')}",
         title=release.name or release.tag,
-        author=release.author,
+        author="" if "author" in release.absent else release.author,
         created_at=release.created_at,
         tag=release.tag,
         name=release.name or "",
         body=release.description or "",
         draft=upcoming,
         published_at=release.released_at,
-        extra={"upcoming_release": upcoming, "commit_sha": release.commit.sha},
+        extra={
+            "upcoming_release": upcoming,
+            "commit_sha": None if "commit" in release.absent else release.commit.sha,
+        },
     )
 
 
@@ -160,8 +184,13 @@ def expected_tag(fake: FakeGitLab, project: FakeProject, tag: FakeTag) -> Tag:
         repo=ref(fake, project),
         url=f"{web(fake, project)}/-/tags/{quote(tag.name, safe='')}",
         title=tag.name,
-        # Annotated tags have their own date; lightweight ones are dated by their commit.
-        created_at=tag.created_at or tag.commit.committed_at,
+        # Annotated tags have their own date (GitLab 16.11+); lightweight ones are dated by
+        # their commit; a tag of something else than a commit by its project's creation.
+        created_at=(
+            (tag.created_at if "created_at" not in tag.absent else None)
+            or (tag.commit.committed_at if "commit" not in tag.nulls else None)
+            or project.created_at
+        ),
         name=tag.name,
         sha=tag.commit.sha,
     )
@@ -181,16 +210,17 @@ def expected_items(fake: FakeGitLab, project: FakeProject) -> list[Item]:
     if project.empty_repo:  # nothing in the repository: its lists are never asked for
         return list(merge_requests)
     now = project.world.now  # the fake says "upcoming" by the world clock
+    releases = (
+        expected_release(fake, project, release, upcoming=release.released_at > now)
+        for release in project.releases
+    )
     return [
         *merge_requests,
         *(
             _with_changes(expected_commit(fake, project, commit), commit.changes)
             for commit in project.commits
         ),
-        *(
-            expected_release(fake, project, release, upcoming=release.released_at > now)
-            for release in project.releases
-        ),
+        *(release for release in releases if release is not None),
         *(expected_tag(fake, project, tag) for tag in project.tags),
     ]
 

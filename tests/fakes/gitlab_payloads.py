@@ -364,7 +364,7 @@ def project(project: FakeProject, world: GitLabWorld, urls: Urls, viewer: str) -
         upstream = world.project(project.forked_from)
         if upstream is not None:
             payload["forked_from_project"] = _project_basic(upstream, world, urls)
-    return payload
+    return shaped(payload, project.nulls, project.absent)
 
 
 def milestone(title: str, project: FakeProject, urls: Urls) -> JsonDict:
@@ -459,7 +459,7 @@ def merge_request(
         "blocking_discussions_resolved": True,
         "approvals_before_merge": None,
     }
-    return shaped(payload, entry.nulls)
+    return shaped(payload, entry.nulls, entry.absent)
 
 
 def commit(entry: FakeCommit, project: FakeProject, urls: Urls) -> JsonDict:
@@ -481,7 +481,7 @@ def commit(entry: FakeCommit, project: FakeProject, urls: Urls) -> JsonDict:
         "extended_trailers": {},
         "web_url": f"{urls.web}/{project.path_with_namespace}/-/commit/{entry.sha}",
     }
-    return shaped(payload, entry.nulls)
+    return shaped(payload, entry.nulls, entry.absent)
 
 
 def branch(
@@ -505,7 +505,7 @@ def branch(
 def tag(entry: FakeTag, project: FakeProject, urls: Urls) -> JsonDict:
     """One entry of ``GET /projects/:id/repository/tags``: the tagged commit rides along."""
     release = next((r for r in project.releases if r.tag == entry.name), None)
-    return {
+    payload: JsonDict = {
         "name": entry.name,
         "message": entry.message or "",
         "target": (
@@ -521,6 +521,7 @@ def tag(entry: FakeTag, project: FakeProject, urls: Urls) -> JsonDict:
         "protected": entry.protected,
         "created_at": iso(entry.created_at),
     }
+    return shaped(payload, entry.nulls, entry.absent)
 
 
 def _tag_object_sha(entry: FakeTag, project: FakeProject) -> str:
@@ -533,7 +534,7 @@ def release(entry: FakeRelease, project: FakeProject, world: GitLabWorld, urls: 
     tag_path = quote(entry.tag, safe="")
     archive = f"{web}/-/archive/{tag_path}/{project.path}-{tag_path}"
     upcoming = entry.released_at > world.now  # the world clock keeps this deterministic
-    return {
+    payload: JsonDict = {
         "name": entry.name,
         "tag_name": entry.tag,
         "description": entry.description,
@@ -575,6 +576,7 @@ def release(entry: FakeRelease, project: FakeProject, world: GitLabWorld, urls: 
             "self": f"{web}/-/releases/{tag_path}",
         },
     }
+    return shaped(payload, entry.nulls, entry.absent)
 
 
 # -- evidence signals ---------------------------------------------------------------------
@@ -604,7 +606,7 @@ def _user(username: str, world: GitLabWorld, urls: Urls) -> JsonDict:
 
 def pipeline_basic(entry: FakePipeline, project: FakeProject, urls: Urls) -> JsonDict:
     """``PipelineBasic``: what a job (and a pipeline list) says about its pipeline."""
-    return {
+    payload: JsonDict = {
         "id": entry.id,
         "iid": entry.iid,
         "project_id": project.id,
@@ -616,6 +618,7 @@ def pipeline_basic(entry: FakePipeline, project: FakeProject, urls: Urls) -> Jso
         "updated_at": iso(entry.updated_at),
         "web_url": f"{urls.web}/{project.path_with_namespace}/-/pipelines/{entry.id}",
     }
+    return shaped(payload, absent=entry.absent)
 
 
 def job(entry: FakeJob, project: FakeProject, world: GitLabWorld, urls: Urls) -> JsonDict:
@@ -686,7 +689,7 @@ def deployment(
     entry: FakeDeployment, project: FakeProject, world: GitLabWorld, urls: Urls
 ) -> JsonDict:
     """One entry of ``GET /projects/:id/deployments``."""
-    return {
+    payload: JsonDict = {
         "id": entry.id,
         "iid": entry.iid,
         "ref": entry.ref,
@@ -698,6 +701,7 @@ def deployment(
         "deployable": job(entry.job, project, world, urls) if entry.job is not None else None,
         "status": entry.status,
     }
+    return shaped(payload, entry.nulls)
 
 
 def issue(entry: FakeIssue, project: FakeProject, world: GitLabWorld, urls: Urls) -> JsonDict:
@@ -759,7 +763,7 @@ def issue(entry: FakeIssue, project: FakeProject, world: GitLabWorld, urls: Urls
         "imported_from": "none",
         "service_desk_reply_to": None,
     }
-    return shaped(payload, entry.nulls)
+    return shaped(payload, entry.nulls, entry.absent)
 
 
 def tree_entry(path: str, *, folder: bool, sha: str) -> JsonDict:

@@ -116,6 +116,7 @@ class FakeMergeRequest:
     changes: list[FakeChange] = field(default_factory=list)
     # Dotted payload paths sent as null: GitLab sends null for what it does not know.
     nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()  # left out: fields older or restricted answers lack
 
 
 @dataclass
@@ -131,6 +132,7 @@ class FakeCommit:
     changes: list[FakeChange] = field(default_factory=list)  # what it changed (by path)
     # Dotted payload paths sent as null: GitLab sends null for what it does not know.
     nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()  # left out: fields older or restricted answers lack
 
     @property
     def title(self) -> str:
@@ -145,6 +147,8 @@ class FakeTag:
     message: str | None  # None: a lightweight tag, which has no date of its own
     created_at: datetime | None
     protected: bool
+    nulls: tuple[str, ...] = ()  # "commit": a tag of something that is not a commit
+    absent: tuple[str, ...] = ()  # left out: fields older or restricted answers lack
 
 
 @dataclass
@@ -156,6 +160,8 @@ class FakeRelease:
     created_at: datetime
     released_at: datetime
     commit: FakeCommit
+    nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()  # left out: fields older or restricted answers lack
 
 
 PipelineStatus = Literal["success", "failed", "canceled", "running", "manual", "skipped"]
@@ -201,6 +207,7 @@ class FakePipeline:
     updated_at: datetime
     user: str
     jobs: list[FakeJob] = field(default_factory=list)
+    absent: tuple[str, ...] = ()  # left out: fields older or restricted answers lack
 
 
 @dataclass
@@ -215,6 +222,7 @@ class FakeDeployment:
     updated_at: datetime
     user: str
     job: FakeJob | None  # None: made through the API, no job ran it
+    nulls: tuple[str, ...] = ()  # e.g. "deployable.pipeline"
 
 
 @dataclass
@@ -233,6 +241,7 @@ class FakeIssue:
     confidential: bool
     # Dotted payload paths sent as null: GitLab sends null for what it does not know.
     nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()  # left out: fields older or restricted answers lack
 
 
 def blob_sha(content: str) -> str:
@@ -277,6 +286,9 @@ class FakeProject:
     # iids of deleted merge requests and issues: GitLab never hands an iid out twice.
     deleted_iids: int = 0
     deleted_issue_iids: int = 0
+    # Dotted payload paths of the project's answer sent as null / left out (older GitLab).
+    nulls: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
 
     @property
     def path_with_namespace(self) -> str:

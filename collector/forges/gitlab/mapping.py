@@ -174,6 +174,11 @@ def commit(data: Json, repository: Repository) -> Commit:
 
 def release(data: Json, repository: Repository) -> Release:
     tag = text(data, "tag_name")
+    if not tag:
+        # GitLab leaves tag_name (and commit) out for a user who may not read the code:
+        # a public project whose repository is for members only. The tag is the
+        # release's key; without it the release cannot be told from the others.
+        raise ValueError("release without a tag_name (the token cannot read the code)")
     name = text(data, "name")
     upcoming = bool(data.get("upcoming_release"))
     links = section(data, "_links")

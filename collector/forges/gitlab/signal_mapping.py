@@ -172,7 +172,8 @@ def _pipeline(
         created_at=created,
         updated_at=parse_datetime(data.get("updated_at")),
         id=str(pipeline_id),
-        name=one_line(text(data, "name") or ref),
+        # The jobs list's PipelineBasic carries no pipeline name: the ref names it.
+        name=one_line(ref),
         jobs=names,
         environments=tuple(sorted(set(environments))),
         status=status_word(data.get("status")),
