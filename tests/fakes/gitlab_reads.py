@@ -133,7 +133,9 @@ _MERGE_REQUEST: dict[str, FieldSpec] = {
     "author.username": PLAIN,
     "assignees": PLAIN,
     "assignees[].username": PLAIN,
-    "reviewers": optional("doc/api/merge_requests.md: reviewers came in GitLab 13.8"),
+    "reviewers": optional(
+        "doc/api/merge_requests.md: reviewers came in GitLab 13.x; older answers lack it"
+    ),
     "reviewers[].username": PLAIN,
 }
 
@@ -203,10 +205,10 @@ _JOB: dict[str, FieldSpec] = {
     "pipeline.updated_at": PLAIN,
     "pipeline.web_url": PLAIN,
     "pipeline.iid": optional(
-        "lib/api/entities/ci/pipeline_basic.rb: iid came later (not in GitLab 13's entity)"
+        "lib/api/entities/ci/pipeline_basic.rb: iid is not in older versions of the entity"
     ),
     "pipeline.source": optional(
-        "lib/api/entities/ci/pipeline_basic.rb: source came later (not in GitLab 13's entity)"
+        "lib/api/entities/ci/pipeline_basic.rb: source is not in older versions of the entity"
     ),
 }
 
