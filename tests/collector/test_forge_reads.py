@@ -359,6 +359,8 @@ GITLAB_NOT_FIELDS = {
     "since": "a query parameter the sync sets",
     "updated_after": "a query parameter the sync sets",
     "recursive": "a query parameter of the tree listing",
+    "non_archived": "a query parameter of the group lists",
+    "date": "the Date response header (client.answered_at)",
     "job_ids": "the extra of a stored pipeline record (merged_pipeline)",
     "stages": "the extra of a stored pipeline record (merged_pipeline)",
 }
@@ -391,9 +393,10 @@ def collect_gitlab(fake: FakeGitLab, store: Store, at: datetime = RUN) -> Source
         projects=GITLAB_PROJECTS,
         include_forks=True,
     )
-    forge = GitLabForge(
-        config, GITLAB_TOKEN, limits=Limits(retries=0), signals=SignalSettings(), recall=store
-    )
+    # Quiet nights and deletion checks on, as the default config has them: the second
+    # night then asks the group lists too.
+    limits = Limits(retries=0, full_read_nights=7, deletion_check_nights=7)
+    forge = GitLabForge(config, GITLAB_TOKEN, limits=limits, signals=SignalSettings(), recall=store)
     try:
         report = collect_source(forge, store, clock=lambda: at)
     finally:

@@ -318,6 +318,15 @@ _ENTRIES = (
     _entry("GET /projects/:id/jobs", "signal_mapping.job, signal_mapping.pipelines", _JOB),
     _entry("GET /projects/:id/issues", "signal_mapping.incident, deletions", _INCIDENT),
     _entry("GET /projects/:id/repository/tree", "signal_mapping.tree_entry", _TREE),
+    # Quiet nights: which projects of a group had a merge request or incident updated.
+    _entry(
+        "GET /groups/:id/merge_requests",
+        "forge._group_changes",
+        {"project_id": PLAIN, "updated_at": PLAIN},
+    ),
+    _entry(
+        "GET /groups/:id/issues", "forge._group_changes", {"project_id": PLAIN, "updated_at": PLAIN}
+    ),
 )
 
 READS: tuple[Reads, ...] = tuple(reads for reads, _ in _ENTRIES)
