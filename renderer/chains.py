@@ -11,7 +11,9 @@ published releases stand in for deployments; the pages say so
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,6 +82,35 @@ class ResolvedIncident:
 
 
 @dataclass(frozen=True, slots=True)
+class RepoHistory:
+    """One repository's deployments and failures, oldest first, with their times apart so a
+    deployment's follow-up is found by bisection rather than a scan of every repository."""
+
+    deployed_at: tuple[datetime, ...]
+    failures: tuple[Event, ...]
+    failed_at: tuple[datetime, ...]
+
+
+def repo_histories(
+    deployments: Sequence[Event], failures: Sequence[Event]
+) -> Mapping[RepoRef, RepoHistory]:
+    deployed: defaultdict[RepoRef, list[datetime]] = defaultdict(list)
+    failed: defaultdict[RepoRef, list[Event]] = defaultdict(list)
+    for deployment in deployments:
+        deployed[deployment.repo].append(deployment.at)
+    for failure in failures:
+        failed[failure.repo].append(failure)
+    return {
+        repo: RepoHistory(
+            deployed_at=tuple(deployed.get(repo, ())),
+            failures=tuple(failed.get(repo, ())),
+            failed_at=tuple(f.at for f in failed.get(repo, ())),
+        )
+        for repo in deployed.keys() | failed.keys()
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """The surfaced history the chains and figures are computed from, oldest first."""
 
@@ -90,6 +121,7 @@ class Timeline:
     incidents: tuple[ResolvedIncident, ...]
     deployment_records: bool  # deployments are real deployment records
     incident_records: bool  # any incident record was collected (surfaced or not)
+    histories: Mapping[RepoRef, RepoHistory]  # deployments and failures by repository
 
     @property
     def deployment_definition(self) -> str:
@@ -190,14 +222,17 @@ def build_timeline(
         change_entry = pages.of(link.change)
         if change_entry is not None:
             changes.append(_change(link, change_entry, pages, real))
+    shipped = _oldest_first(deployments if real else releases)
+    failed = _oldest_first(failures)
     return Timeline(
         changes=tuple(sorted(changes, key=lambda c: (c.merged_at, c.entry.path))),
         releases=_oldest_first(releases),
-        deployments=_oldest_first(deployments if real else releases),
-        failures=_oldest_first(failures),
+        deployments=shipped,
+        failures=failed,
         incidents=tuple(sorted(incidents, key=lambda i: i.opened_at)),
         deployment_records=real,
         incident_records=incident_records or bool(incidents),
+        histories=repo_histories(shipped, failed),
     )
 
 
@@ -209,16 +244,16 @@ def first_after(events: Sequence[Event], moment: datetime) -> Event | None:
 def failure_after(timeline: Timeline, deployment: Event) -> Event | None:
     """The first incident, revert or hotfix in the repository after ``deployment`` and
     before its next deployment: the sign that this deployment needed fixing."""
-    later = [
-        d.at for d in timeline.deployments if d.repo == deployment.repo and d.at > deployment.at
-    ]
-    until = later[0] if later else None
-    for failure in timeline.failures:
-        if failure.repo != deployment.repo or failure.at <= deployment.at:
-            continue
-        if until is None or failure.at <= until:
-            return failure
-    return None
+    history = timeline.histories.get(deployment.repo)
+    if history is None:
+        return None
+    after = bisect_right(history.deployed_at, deployment.at)
+    until = history.deployed_at[after] if after < len(history.deployed_at) else None
+    first = bisect_right(history.failed_at, deployment.at)
+    if first == len(history.failures):
+        return None
+    failure = history.failures[first]
+    return failure if until is None or failure.at <= until else None
 
 
 def build_chains(timeline: Timeline) -> tuple[Chain, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import partial
 
 from collector.classify import ClassifiedItem
 from collector.model.categories import Category
@@ -29,7 +30,7 @@ from collector.model.records import (
 )
 from config.models import forge_label as config_forge_label
 from renderer.crossref import Linker, Reference, ReferenceIndex
-from renderer.markdown import RenderedBody, render_markdown, render_plain
+from renderer.markdown import LazyBody, render_markdown, render_plain
 from renderer.model import CategoryReasons, EvidenceEntry, Link, StageRef, SystemRef
 from renderer.reasons import reason_sentence
 from renderer.text import clean_line, display_url, http_url, short_hash, slugify
@@ -130,21 +131,24 @@ DECISION_PARTS = (
 )
 
 
-def _body(item: Item, linker: Linker | None = None) -> RenderedBody | None:
+def _body(item: Item, linker: Linker | None = None) -> LazyBody | None:
+    """The item's written intent, rendered when its page is (``LazyBody``); None: it has none."""
     if isinstance(item, MergeRequest | Release | Incident) and item.body.strip():
-        return render_markdown(item.body, linker=linker)
+        return LazyBody(partial(render_markdown, item.body, linker=linker))
     if isinstance(item, Commit):
         # The subject is the title; the rest of the message is the written intent.
         _, _, rest = item.message.partition("\n")
         if rest.strip():
-            return render_plain(rest, linker=linker)
+            return LazyBody(partial(render_plain, rest, linker=linker))
     if isinstance(item, Decision):
         parts = [
             f"# {heading}\n\n{getattr(item, name)}"
             for heading, name in DECISION_PARTS
             if getattr(item, name).strip()
         ]
-        return render_markdown("\n\n".join(parts), linker=linker) if parts else None
+        return (
+            LazyBody(partial(render_markdown, "\n\n".join(parts), linker=linker)) if parts else None
+        )
     return None
 
 

@@ -8,7 +8,7 @@ a string as safe HTML; templates never use ``|safe``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import nh3
@@ -83,6 +83,39 @@ class RenderedBody:
     def html(self) -> Markup:
         """The HTML with links into the site relative to the site root."""
         return self.at("")
+
+
+class LazyBody:
+    """A body that is rendered the first time a page asks for it.
+
+    Markdown and sanitising cost about half a millisecond an item, and only the item's
+    own page and the newest feed entries show the body: rendering it while the site
+    model is built would spend seconds on 20,000 items in one process, before the
+    page workers could share the work.
+    """
+
+    __slots__ = ("_render", "_rendered")
+
+    def __init__(self, render: Callable[[], RenderedBody]) -> None:
+        self._render = render
+        self._rendered: RenderedBody | None = None
+
+    @property
+    def rendered(self) -> RenderedBody:
+        if self._rendered is None:
+            self._rendered = self._render()
+        return self._rendered
+
+    @property
+    def truncated(self) -> bool:
+        return self.rendered.truncated
+
+    def at(self, root: str) -> Markup:
+        return self.rendered.at(root)
+
+    @property
+    def html(self) -> Markup:
+        return self.rendered.html
 
 
 def _inside_link(tokens: Sequence[Token], idx: int) -> bool:

@@ -17,7 +17,7 @@ from collector.model.categories import Category
 from collector.model.records import Kind
 from config.models import forge_label
 from renderer.crossref import Reference
-from renderer.markdown import RenderedBody
+from renderer.markdown import LazyBody, RenderedBody
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ class EvidenceEntry:
     source: Link | None  # permalink to the item on its forge
     labels: tuple[str, ...]  # every label, for ledger.json
     shown_labels: tuple[str, ...]  # labels without the owner's evidence tags, for pages
-    body: RenderedBody | None
+    body: LazyBody | None  # rendered when a page shows it
     categories: tuple[CategoryReasons, ...]
     systems: tuple[SystemRef, ...]
     size: str | None  # "+120 −30 in 5 files" when the forge reported it

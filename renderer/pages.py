@@ -30,7 +30,7 @@ from renderer.model import (
     SiteModel,
     SystemView,
 )
-from renderer.previews import Preview, home_preview, stage_preview, system_preview
+from renderer.previews import Preview, home_preview, system_preview
 from renderer.text import truncate
 
 TAB_LIMIT = 70  # characters of a <title>: about what search results and tabs show
@@ -42,6 +42,8 @@ JOURNAL = "journal.html"
 LEDGER = "ledger/index.html"
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
+# The main navigation's pages: on these, the header marks the page itself as current.
+NAVIGATION_PAGES = frozenset({HOME, LEDGER, DECISIONS, JOURNAL, PROVES, REPOSITORIES})
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -64,6 +66,7 @@ class FeedRef:
 
 SITE_FEED = FeedRef("All evidence", ATOM_FEED, JSON_FEED)
 SYSTEM_CHAINS = 10  # chains drawn and listed on a dossier, newest first
+PAGER_SIDE = 2  # page links on each side of the current one
 
 
 def _figure(figures: FigureSet, slug: str) -> Figure | None:
@@ -91,6 +94,21 @@ class Pager:
     @property
     def next(self) -> str | None:
         return self.paths[self.number] if self.number < self.count else None
+
+    @property
+    def numbers(self) -> tuple[int | None, ...]:
+        """The page numbers to link, None where a run of them is left out: the first and
+        last pages and two on each side of this one ("1 … 5 6 7 8 9 … 800"), so a list of
+        20,000 items has pager links of constant size on each page, not 800 of them."""
+        shown = {1, self.count, *range(self.number - PAGER_SIDE, self.number + PAGER_SIDE + 1)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in shown if 1 <= n <= self.count):
+            if numbers and number - (numbers[-1] or 0) == 2:
+                numbers.append(number - 1)  # a gap of one page: show it rather than "…"
+            elif numbers and number - (numbers[-1] or 0) > 2:
+                numbers.append(None)
+            numbers.append(number)
+        return tuple(numbers)
 
 
 def page_paths(stem: str, pages: int) -> tuple[str, ...]:
@@ -133,6 +151,16 @@ class Page:
         return "../" * self.path.count("/")
 
     @property
+    def header_key(self) -> tuple[str, str, str, str]:
+        """Everything the site header differs by from page to page, the key it is rendered
+        once under (``renderer.fragments``): the way to the root, the section and the menu
+        page it marks current, and the stage a stage page marks in the evidence trail."""
+        current = self.path if self.path in NAVIGATION_PAGES else ""
+        category = getattr(self, "category", None)
+        stage = category.stage.category.value if category is not None else ""
+        return (self.root, self.section, current, stage)
+
+    @property
     def canonical_url(self) -> str:
         base = self.site.identity.base_url
         return base if self.path == HOME else base + self.path
@@ -173,10 +201,11 @@ class CategoryPage(Page):
     category: CategorySection
     entries: tuple[EvidenceEntry, ...]  # this page's slice
     pager: Pager
+    stage_preview: Preview  # the stage's link preview, shared by its pages
 
     @property
     def preview(self) -> Preview:
-        return stage_preview(self.site, self.category)
+        return self.stage_preview
 
 
 @dataclass(frozen=True, slots=True)

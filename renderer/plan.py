@@ -38,6 +38,7 @@ from renderer.pages import (
     SystemPage,
     page_paths,
 )
+from renderer.previews import stage_preview
 from renderer.private import public_entries_first, summarise_private
 
 STAGE_PAGE_SIZE = 25
@@ -97,6 +98,7 @@ def _stage_pages(site: SiteModel) -> Iterator[Page]:
         stage = section.stage
         title = f"{stage.number:02d} {stage.title}"
         stem = stage.path.removesuffix(".html")
+        preview = stage_preview(site, section)  # counts over the whole stage: once, not per page
         for path, chunk, pager in paginate(section.entries, stem, STAGE_PAGE_SIZE):
             yield CategoryPage(
                 site=site,
@@ -107,6 +109,7 @@ def _stage_pages(site: SiteModel) -> Iterator[Page]:
                 category=section,
                 entries=chunk,
                 pager=pager,
+                stage_preview=preview,
             )
 
 

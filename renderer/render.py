@@ -7,12 +7,12 @@ passed in, so the same inputs always give the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from jinja2 import Environment, TemplateError
 
@@ -23,13 +23,14 @@ from core.errors import RenderError
 from renderer.feeds import feed_files
 from renderer.machine import machine_files
 from renderer.model import SiteModel
-from renderer.pages import Page
+from renderer.pages import ItemPage, Page
 from renderer.plan import plan_pages
 from renderer.previews import preview_files
 from renderer.publish import publish
-from renderer.search import index_site
+from renderer.search import SearchIndex
 from renderer.site import THEME_STYLESHEET, avatar_path, build_site_model
 from renderer.theme import Theme, template_environment
+from renderer.writer import PageProgress, PageWriter, write_file
 
 MESSAGE_LIMIT = 300
 CARD = "card.svg"
@@ -38,41 +39,12 @@ CARD_TEMPLATE = "card.svg"
 __all__ = ["RenderReport", "Theme", "render_site", "template_environment"]
 
 
-# Called after each page is written: (pages written, pages in the site).
-PageProgress = Callable[[int, int], None]
-
-
 @dataclass(frozen=True, slots=True)
 class RenderReport:
     output_dir: Path
     pages_written: int  # HTML pages rendered
     files_unchanged: int  # files byte-identical to the previous site (their mtime is kept)
     files_removed: int  # files of the previous site that are gone (e.g. items no longer surfaced)
-
-
-def _target(root: Path, relative: str) -> Path:
-    """``root/relative``, refusing anything that could land outside ``root``."""
-    path = PurePosixPath(relative)
-    if path.is_absolute() or not path.parts or any(p in {"", ".", ".."} for p in path.parts):
-        raise RenderError(f"refusing to write a page to {relative!r}")
-    return root.joinpath(*path.parts)
-
-
-def _write_file(root: Path, relative: str, content: bytes) -> None:
-    target = _target(root, relative)
-    if target.exists():
-        # Two outputs for one path would silently lose one of them (Pelican refuses too).
-        raise RenderError(f"two files would be written to {relative}; refusing to overwrite one")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
-
-
-def _write_page(env: Environment, page: Page, root: Path) -> None:
-    try:
-        html = env.get_template(page.template).render(page=page, site=page.site)
-    except TemplateError as exc:
-        raise RenderError(f"{page.template} failed for {page.path}: {exc}") from exc
-    _write_file(root, page.path, html.encode("utf-8"))
 
 
 def _card(env: Environment, site: SiteModel) -> bytes:
@@ -97,21 +69,12 @@ def _static_files(theme: Theme) -> dict[str, bytes]:
     return files
 
 
-def _write_site(
-    site: SiteModel,
-    pages: Sequence[Page],
-    theme: Theme,
-    extra: Mapping[str, bytes],
-    progress: PageProgress | None,
-    previous: Path,
-    root: Path,
-) -> None:
-    env = template_environment(theme)
-    for done, page in enumerate(pages, start=1):
-        _write_page(env, page, root)
-        if progress is not None:
-            progress(done, len(pages))
-    files: dict[str, bytes] = {CARD: _card(env, site)}
+def _other_files(
+    site: SiteModel, pages: Sequence[Page], theme: Theme, extra: Mapping[str, bytes]
+) -> dict[str, bytes]:
+    """Everything but the pages: card, feeds, ledger.json and sitemap, previews, assets,
+    and the caller's ``extra`` files."""
+    files: dict[str, bytes] = {CARD: _card(template_environment(theme), site)}
     parts: list[Mapping[str, bytes]] = [
         feed_files(site),
         machine_files(site, (page.path for page in pages)),
@@ -124,10 +87,36 @@ def _write_site(
             if path in files:
                 raise RenderError(f"two files would be written to {path}; refusing one")
             files[path] = content
-    for path, content in sorted(files.items()):
-        _write_file(root, path, content)
-    if any(not entry.redacted for entry in site.entries):  # else nothing to search
-        index_site(root, previous)  # reads the pages just written
+    return files
+
+
+def _write_site(
+    site: SiteModel,
+    pages: Sequence[Page],
+    theme: Theme,
+    extra: Mapping[str, bytes],
+    progress: PageProgress | None,
+    previous: Path,
+    root: Path,
+) -> None:
+    # Item pages first: they are all the search index reads, so Pagefind can index
+    # them while the list pages and the other files are written.
+    ordered = sorted(pages, key=lambda page: not isinstance(page, ItemPage))
+    items = sum(1 for page in pages if isinstance(page, ItemPage))
+    searchable = any(not entry.redacted for entry in site.entries)  # else nothing to search
+    with PageWriter(ordered, theme, root, progress=progress) as writer:
+        writer.wait(writer.write(range(items)))
+        search = SearchIndex.start(root, previous) if searchable else None
+        try:
+            lists = writer.write(range(items, len(ordered)))
+            for path, content in sorted(_other_files(site, pages, theme, extra).items()):
+                write_file(root, path, content)
+            writer.wait(lists)
+            if search is not None:
+                search.finish()
+        finally:
+            if search is not None:
+                search.stop()
 
 
 def _one_line(message: str) -> str:

@@ -28,7 +28,7 @@ from pagefind.service import get_executable
 from core.errors import RenderError
 
 INDEX_DIR = "pagefind"
-TIMEOUT = 600  # seconds; 20,000 item pages index in well under a minute
+TIMEOUT = 600  # seconds; 20,000 item pages index in about ten
 # Item pages are all that is indexed (the rest are lists of them); a narrower glob
 # spares Pagefind from parsing every list page.
 GLOB = "items/*.html"
@@ -68,19 +68,14 @@ def _carry_over(previous: Path | None, root: Path, fingerprint: str) -> bool:
     return True
 
 
-def index_site(root: Path, previous: Path | None = None) -> None:
-    """Write the search index of the site in ``root`` to ``root/pagefind``, or reuse the
-    one in ``previous/pagefind`` (the site being replaced) if nothing it indexes changed."""
-    fingerprint = _fingerprint(root)
-    if _carry_over(previous, root, fingerprint):
-        return
+def _command(root: Path) -> list[str]:
     executable = get_executable()
     if executable is None:
         raise RenderError(
             "the Pagefind binary is missing; reinstall with `uv sync` (it comes with the "
             "pagefind[extended] dependency) or set PAGEFIND_BINARY_PATH"
         )
-    command = [
+    return [
         str(executable),
         "--site",
         str(root),
@@ -90,16 +85,59 @@ def index_site(root: Path, previous: Path | None = None) -> None:
         GLOB,
         "--silent",
     ]
-    try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=TIMEOUT, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RenderError(f"could not build the search index: {exc}") from exc
-    if result.returncode != 0:
-        output = (result.stderr or result.stdout).strip().splitlines()
-        detail = " ".join(output[-MESSAGE_LINES:]) or f"exit code {result.returncode}"
-        raise RenderError(f"could not build the search index: {detail}")
-    for name in UNUSED:
-        (root / INDEX_DIR / name).unlink(missing_ok=True)
-    (root / INDEX_DIR / STAMP).write_text(fingerprint, encoding="utf-8")
+
+
+class SearchIndex:
+    """Pagefind indexing the item pages of ``root`` while the rest of the site is written.
+
+    ``start`` returns at once: either the previous site's index was carried over, or
+    Pagefind runs in its own process (on its own cores) while the list pages, feeds
+    and previews are rendered. ``finish`` waits for it; ``stop`` kills it when the
+    render fails, so no indexer outlives its staging folder.
+    """
+
+    def __init__(self, root: Path, fingerprint: str, process: subprocess.Popen[str] | None):
+        self._root = root
+        self._fingerprint = fingerprint
+        self._process = process
+
+    @classmethod
+    def start(cls, root: Path, previous: Path | None = None) -> SearchIndex:
+        """Index the item pages already written to ``root``, or reuse the index of
+        ``previous`` (the site being replaced) if none of them changed."""
+        fingerprint = _fingerprint(root)
+        if _carry_over(previous, root, fingerprint):
+            return cls(root, fingerprint, None)
+        try:
+            process = subprocess.Popen(
+                _command(root),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+        except OSError as exc:
+            raise RenderError(f"could not build the search index: {exc}") from exc
+        return cls(root, fingerprint, process)
+
+    def finish(self) -> None:
+        """Wait for Pagefind and tidy its output; a failure is a ``RenderError``."""
+        if self._process is None:
+            return
+        try:
+            stdout, stderr = self._process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            self.stop()
+            raise RenderError(f"could not build the search index: {exc}") from exc
+        if self._process.returncode != 0:
+            output = (stderr or stdout).strip().splitlines()
+            detail = " ".join(output[-MESSAGE_LINES:]) or f"exit code {self._process.returncode}"
+            raise RenderError(f"could not build the search index: {detail}")
+        for name in UNUSED:
+            (self._root / INDEX_DIR / name).unlink(missing_ok=True)
+        (self._root / INDEX_DIR / STAMP).write_text(self._fingerprint, encoding="utf-8")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()

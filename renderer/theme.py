@@ -28,6 +28,7 @@ from jinja2 import (
 from config.models import ThemeConfig
 from core.errors import RenderError
 from renderer.entries import utc
+from renderer.fragments import FragmentCache
 
 BUILTIN_PREFIX = "default"
 
@@ -115,6 +116,7 @@ def template_environment(theme: Theme | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=[FragmentCache],
     )
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime

@@ -10,7 +10,7 @@ import jinja2
 import pytest
 from click.testing import CliRunner
 
-import renderer.render
+import renderer.writer
 from config.loader import load_config
 from core.errors import ExitCode
 from core.redaction import register_secret
@@ -83,7 +83,7 @@ def break_rendering(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
     def write_page(*_args: object) -> None:
         raise error
 
-    monkeypatch.setattr(renderer.render, "_write_page", write_page)
+    monkeypatch.setattr(renderer.writer, "write_page", write_page)
 
 
 def test_a_bug_exits_1_with_one_redacted_line_and_no_traceback(

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-import renderer.render
+import renderer.writer
 from core.errors import RenderError
 from renderer.pages import Page
 from renderer.publish import MARKER, publish
@@ -46,7 +46,7 @@ def siblings(output: Path) -> list[str]:
 
 def failing_after(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make page writing fail once ``count`` pages have been written."""
-    original = renderer.render._write_page
+    original = renderer.writer.write_page
     written: list[str] = []
 
     def write_then_fail(env: jinja2.Environment, page: Page, root: Path) -> None:
@@ -55,7 +55,7 @@ def failing_after(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
         original(env, page, root)
         written.append(page.path)
 
-    monkeypatch.setattr(renderer.render, "_write_page", write_then_fail)
+    monkeypatch.setattr(renderer.writer, "write_page", write_then_fail)
 
 
 def test_first_render_reports_what_it_wrote(sample: Inputs, tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_a_template_that_raises_leaves_the_old_site_untouched(
 ) -> None:
     before = state(sample_site)
     real_environment: Callable[[Theme | None], jinja2.Environment] = (
-        renderer.render.template_environment
+        renderer.writer.template_environment  # type: ignore[attr-defined]
     )
 
     def broken_item_template(theme: Theme | None = None) -> jinja2.Environment:
@@ -133,7 +133,7 @@ def test_a_template_that_raises_leaves_the_old_site_untouched(
         )
         return env
 
-    monkeypatch.setattr(renderer.render, "template_environment", broken_item_template)
+    monkeypatch.setattr(renderer.writer, "template_environment", broken_item_template)
     with pytest.raises(RenderError, match=r"item\.html failed for items/.*no_such_field"):
         sample.render(sample_site)
     assert state(sample_site) == before
@@ -145,7 +145,7 @@ def test_a_bug_mid_render_is_not_called_a_render_failure(
 ) -> None:
     """Exit 6 is for templates and the disk; a bug keeps its type, so the CLI exits 1."""
     before = state(sample_site)
-    original = renderer.render._write_page
+    original = renderer.writer.write_page
     written: list[str] = []
 
     def write_then_break(env: jinja2.Environment, page: Page, root: Path) -> None:
@@ -154,7 +154,7 @@ def test_a_bug_mid_render_is_not_called_a_render_failure(
         original(env, page, root)
         written.append(page.path)
 
-    monkeypatch.setattr(renderer.render, "_write_page", write_then_break)
+    monkeypatch.setattr(renderer.writer, "write_page", write_then_break)
     with pytest.raises(TypeError, match="unsupported operand"):
         sample.render(sample_site)
     assert state(sample_site) == before
