@@ -310,7 +310,7 @@ def build_entry(
             size=change_size(item),
         )
     reference = _reference(item)
-    labels = item.labels if isinstance(item, MergeRequest | Incident) else ()
+    labels = _labels(item.labels) if isinstance(item, MergeRequest | Incident) else ()
     path = item_page_path(classified, redacted=False)
     linker = references.linker(item.repo, exclude=path) if references is not None else None
     shown_title = title or clean_line(item.title, TITLE_LIMIT) or f"{kind_label} {reference}"
@@ -332,8 +332,8 @@ def build_entry(
         event_at=utc(item.event_at),
         collected_at=utc(classified.stored.first_seen_at),
         source=Link(display_url(item.url), http_url(item.url)),
-        labels=_labels(labels),
-        shown_labels=owner_tags(_labels(labels), tag_prefix),
+        labels=labels,
+        shown_labels=owner_tags(labels, tag_prefix),
         body=_body(item, linker),
         categories=_categories(classified, stages, redacted=False, owner=owner),
         systems=systems,

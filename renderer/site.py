@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
+from itertools import chain
 from types import MappingProxyType
 
 from collector.classify import ClassifiedItem
@@ -66,6 +68,7 @@ def system_page(slug: str) -> str:
     return f"systems/{slug}.html"
 
 
+@cache  # a site has tens of repositories and tens of thousands of items asking
 def _repo_spec(ref: RepoRef) -> str:
     # Config lists repositories as forge:owner/name; forges treat paths case-insensitively.
     return str(ref).casefold()
@@ -77,14 +80,18 @@ class _Systems:
     def __init__(self, systems: Sequence[SystemConfig]) -> None:
         self._systems = tuple(systems)
         self._specs = {s.slug: frozenset(spec.casefold() for spec in s.repos) for s in systems}
+        self._of: dict[RepoRef, tuple[SystemRef, ...]] = {}
 
     def of(self, ref: RepoRef) -> tuple[SystemRef, ...]:
-        spec = _repo_spec(ref)
-        return tuple(
-            SystemRef(s.name, s.slug, system_page(s.slug))
-            for s in self._systems
-            if spec in self._specs[s.slug]
-        )
+        found = self._of.get(ref)
+        if found is None:
+            spec = _repo_spec(ref)
+            found = self._of[ref] = tuple(
+                SystemRef(s.name, s.slug, system_page(s.slug))
+                for s in self._systems
+                if spec in self._specs[s.slug]
+            )
+        return found
 
     def specs(self, system: SystemConfig) -> frozenset[str]:
         return self._specs[system.slug]
@@ -214,6 +221,11 @@ def _system_views(
     context: _Context,
 ) -> tuple[SystemView, ...]:
     shown = {_repo_spec(r.ref): r for r in snapshot.repositories if context.disclosure.shown(r)}
+    # Where each repository's entries are in the ledger's order, so a system gathers its
+    # entries without scanning every entry once per system.
+    by_spec: dict[str, list[int]] = {}
+    for n, (classified, _) in enumerate(context.pairs):
+        by_spec.setdefault(_repo_spec(classified.item.repo), []).append(n)
     views = []
     for system in config.systems:
         specs = context.systems.specs(system)
@@ -223,7 +235,7 @@ def _system_views(
         stack: Counter[str] = Counter()
         for repository in repositories:
             stack.update(repository.languages)
-        members = [(c, e) for c, e in context.pairs if _repo_spec(c.item.repo) in specs]
+        members = [context.pairs[n] for n in sorted(chain(*(by_spec.get(s, ()) for s in specs)))]
         paths = frozenset(e.path for _, e in members)
         views.append(
             SystemView(
