@@ -35,8 +35,8 @@ KIND_NOUNS: dict[Kind, tuple[str, str]] = {
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``"1 item"``, ``"2 items"``; ``plural_form`` for nouns that do not just take an s."""
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+    """``"1 item"``, ``"14,219 items"``; ``plural_form`` for nouns that do not just take an s."""
+    return f"{count:,} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
 def kind_phrase(kind: Kind, count: int) -> str:

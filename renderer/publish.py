@@ -7,7 +7,9 @@ back into "one good output": staging left over (delete it), old left over next
 to a new output (delete it), or old left over with no output (restore it).
 
 Files whose bytes did not change keep their old modification time, so a deploy
-that syncs by mtime (rsync, Pages uploads) only ships what changed. Top-level
+that syncs by mtime (rsync, Pages uploads) only ships what changed; the writer
+hard-links them to the old files (``renderer.writer.SiteFolder``), so they are
+not even rewritten. Top-level
 hidden files and ``CNAME`` belong to the owner and are carried over.
 """
 
@@ -97,12 +99,19 @@ def _check_replaceable(output_dir: Path) -> None:
 
 
 def _files(root: Path) -> Iterator[Path]:
-    """Every regular file under ``root``, as paths relative to it."""
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = Path(folder, name)
-            if path.is_file() and not path.is_symlink():
-                yield path.relative_to(root)
+    """Every regular file under ``root``, as paths relative to it (symlinks left out).
+
+    ``scandir`` knows each entry's type from the directory listing itself: a site of
+    40,000 files is walked without a ``stat`` per file."""
+    folders = [Path()]
+    while folders:
+        folder = folders.pop()
+        with os.scandir(root / folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(folder / entry.name)
+                elif entry.is_file(follow_symlinks=False):
+                    yield folder / entry.name
 
 
 def _carry_owner_files(output_dir: Path, staging: Path) -> None:
@@ -120,10 +129,16 @@ def _carry_owner_files(output_dir: Path, staging: Path) -> None:
             shutil.copy2(entry, target, follow_symlinks=False)
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
-    if a.stat().st_size != b.stat().st_size:
+def _keep_if_unchanged(old: Path, new: Path) -> bool:
+    """Whether ``new`` is ``old`` (hard-linked by the writer: nothing to do) or has its
+    bytes, in which case it takes ``old``'s timestamps."""
+    before, after = old.stat(), new.stat()
+    if (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino):
+        return True
+    if before.st_size != after.st_size or old.read_bytes() != new.read_bytes():
         return False
-    return a.read_bytes() == b.read_bytes()
+    os.utime(new, ns=(before.st_atime_ns, before.st_mtime_ns))
+    return True
 
 
 def _keep_unchanged(output_dir: Path, staging: Path) -> PublishReport:
@@ -137,9 +152,7 @@ def _keep_unchanged(output_dir: Path, staging: Path) -> PublishReport:
     unchanged = 0
     for relative in sorted(new_files & old_files):
         old, new = output_dir / relative, staging / relative
-        if _same_bytes(old, new):
-            before = old.stat()
-            os.utime(new, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if _keep_if_unchanged(old, new):
             unchanged += 1
     return PublishReport(
         files_unchanged=unchanged,

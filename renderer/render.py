@@ -30,7 +30,7 @@ from renderer.publish import publish
 from renderer.search import SearchIndex
 from renderer.site import THEME_STYLESHEET, avatar_path, build_site_model
 from renderer.theme import Theme, template_environment
-from renderer.writer import PageProgress, PageWriter, write_file
+from renderer.writer import PageProgress, PageWriter, SiteFolder
 
 MESSAGE_LIMIT = 300
 CARD = "card.svg"
@@ -104,13 +104,14 @@ def _write_site(
     ordered = sorted(pages, key=lambda page: not isinstance(page, ItemPage))
     items = sum(1 for page in pages if isinstance(page, ItemPage))
     searchable = any(not entry.redacted for entry in site.entries)  # else nothing to search
-    with PageWriter(ordered, theme, root, progress=progress) as writer:
+    folder = SiteFolder(root, previous)
+    with PageWriter(ordered, theme, folder, progress=progress) as writer:
         writer.wait(writer.write(range(items)))
         search = SearchIndex.start(root, previous) if searchable else None
         try:
             lists = writer.write(range(items, len(ordered)))
             for path, content in sorted(_other_files(site, pages, theme, extra).items()):
-                write_file(root, path, content)
+                folder.write(path, content)
             writer.wait(lists)
             if search is not None:
                 search.finish()

@@ -18,6 +18,7 @@ instead: a night with no new evidence republishes no index file.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from importlib.metadata import version
@@ -56,6 +57,14 @@ def _fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
+def _link_or_copy(source: str, destination: str) -> None:
+    """The previous index file itself (a hard link), or a copy where links are refused."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
 def _carry_over(previous: Path | None, root: Path, fingerprint: str) -> bool:
     """Copy the previous site's index into ``root`` if it was built from the same pages."""
     if previous is None:
@@ -64,7 +73,7 @@ def _carry_over(previous: Path | None, root: Path, fingerprint: str) -> bool:
     stamp = old / STAMP
     if not stamp.is_file() or stamp.read_text(encoding="utf-8") != fingerprint:
         return False
-    shutil.copytree(old, root / INDEX_DIR)
+    shutil.copytree(old, root / INDEX_DIR, copy_function=_link_or_copy)
     return True
 
 

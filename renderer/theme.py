@@ -27,6 +27,7 @@ from jinja2 import (
 
 from config.models import ThemeConfig
 from core.errors import RenderError
+from renderer.counts import plural
 from renderer.entries import utc
 from renderer.fragments import FragmentCache
 
@@ -88,8 +89,9 @@ def _iso(moment: datetime) -> str:
     return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+def _number(count: int) -> str:
+    """ "14,219": thousands grouped, as people read counts."""
+    return f"{count:,}"
 
 
 def _last_words_together(text: str) -> str:
@@ -121,6 +123,7 @@ def template_environment(theme: Theme | None = None) -> Environment:
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
     env.filters["iso"] = _iso
-    env.filters["plural"] = _plural
+    env.filters["plural"] = plural
+    env.filters["number"] = _number
     env.filters["last_words_together"] = _last_words_together
     return env

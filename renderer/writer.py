@@ -41,21 +41,50 @@ def target(root: Path, relative: str) -> Path:
     return root.joinpath(*path.parts)
 
 
-def write_file(root: Path, relative: str, content: bytes) -> None:
-    path = target(root, relative)
-    if path.exists():
-        # Two outputs for one path would silently lose one of them (Pelican refuses too).
-        raise RenderError(f"two files would be written to {relative}; refusing to overwrite one")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+class SiteFolder:
+    """The staging folder a render writes into, beside the site it will replace.
+
+    A file whose bytes equal the previous site's file at the same path is hard-linked
+    to it instead of written: the unchanged pages of a nightly build are never
+    rewritten (same inode, same mtime), and removing the old site afterwards frees
+    nothing they use. Where the file system refuses links, the file is written.
+    """
+
+    def __init__(self, root: Path, previous: Path | None = None) -> None:
+        self.root = root
+        self.previous = previous if previous is not None and previous.is_dir() else None
+
+    def write(self, relative: str, content: bytes) -> None:
+        path = target(self.root, relative)
+        if path.exists():
+            # Two outputs for one path would silently lose one of them (Pelican refuses too).
+            raise RenderError(
+                f"two files would be written to {relative}; refusing to overwrite one"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.previous is not None and self._link_unchanged(relative, content, path):
+            return
+        path.write_bytes(content)
+
+    def _link_unchanged(self, relative: str, content: bytes, path: Path) -> bool:
+        old = target(self.previous, relative) if self.previous is not None else None
+        try:
+            if old is None or old.is_symlink() or not old.is_file():
+                return False
+            if old.stat().st_size != len(content) or old.read_bytes() != content:
+                return False
+            os.link(old, path)
+        except OSError:
+            return False  # unreadable, or no hard links here: write it
+        return True
 
 
-def write_page(env: Environment, page: Page, root: Path) -> None:
+def write_page(env: Environment, page: Page, folder: SiteFolder) -> None:
     try:
         html = env.get_template(page.template).render(page=page, site=page.site)
     except TemplateError as exc:
         raise RenderError(f"{page.template} failed for {page.path}: {exc}") from exc
-    write_file(root, page.path, html.encode("utf-8"))
+    folder.write(page.path, html.encode("utf-8"))
 
 
 def worker_count() -> int:
@@ -68,25 +97,25 @@ def worker_count() -> int:
 
 # What a forked worker renders: set by the pool's initializer, which a forked
 # process runs with its arguments inherited rather than pickled.
-_job: tuple[Sequence[Page], Theme, Path] | None = None
+_job: tuple[Sequence[Page], Theme, SiteFolder] | None = None
 _env: Environment | None = None
 
 
-def _start_worker(pages: Sequence[Page], theme: Theme, root: Path) -> None:
+def _start_worker(pages: Sequence[Page], theme: Theme, folder: SiteFolder) -> None:
     global _job, _env
-    _job, _env = (pages, theme, root), template_environment(theme)
+    _job, _env = (pages, theme, folder), template_environment(theme)
 
 
 def _write_range(start: int, stop: int) -> int:
     assert _job is not None and _env is not None, "not in a page worker"
-    pages, _, root = _job
+    pages, _, folder = _job
     for page in pages[start:stop]:
-        write_page(_env, page, root)
+        write_page(_env, page, folder)
     return stop - start
 
 
 class PageWriter:
-    """Writes ``pages`` into ``root``: ``write(indexes)`` starts a batch, ``wait`` ends it.
+    """Writes ``pages`` into ``folder``: ``write(indexes)`` starts a batch, ``wait`` ends it.
 
     Use as a context manager: leaving it stops the workers, and on an error cancels
     what has not started (the staging folder is thrown away anyway).
@@ -96,7 +125,7 @@ class PageWriter:
         self,
         pages: Sequence[Page],
         theme: Theme,
-        root: Path,
+        folder: SiteFolder,
         *,
         workers: int | None = None,
         progress: PageProgress | None = None,
@@ -107,7 +136,7 @@ class PageWriter:
             raise RenderError(f"two pages would be written to {duplicate}; refusing one")
         self._pages = pages
         self._theme = theme
-        self._root = root
+        self._folder = folder
         self._progress = progress
         self._done = 0
         # ``workers`` given: exactly that many; else every core, for a large site.
@@ -122,7 +151,7 @@ class PageWriter:
                 max_workers=count,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
-                initargs=(pages, theme, root),
+                initargs=(pages, theme, folder),
             )
             if parallel
             else None
@@ -151,7 +180,7 @@ class PageWriter:
         if self._pool is None:
             assert self._env is not None
             for index in indexes:
-                write_page(self._env, self._pages[index], self._root)
+                write_page(self._env, self._pages[index], self._folder)
                 self._advance(1)
             return []
         return [

@@ -15,6 +15,7 @@ from core.errors import RenderError
 from renderer.pages import Page
 from renderer.publish import MARKER, publish
 from renderer.theme import Theme
+from renderer.writer import SiteFolder
 from tests.renderer.builders import BUILT_AT, PAYMENTS, Inputs
 from tests.renderer.site_files import read_tree
 
@@ -49,10 +50,10 @@ def failing_after(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
     original = renderer.writer.write_page
     written: list[str] = []
 
-    def write_then_fail(env: jinja2.Environment, page: Page, root: Path) -> None:
+    def write_then_fail(env: jinja2.Environment, page: Page, folder: SiteFolder) -> None:
         if len(written) == count:
-            raise OSError(28, "No space left on device", str(root / page.path))
-        original(env, page, root)
+            raise OSError(28, "No space left on device", str(folder.root / page.path))
+        original(env, page, folder)
         written.append(page.path)
 
     monkeypatch.setattr(renderer.writer, "write_page", write_then_fail)
@@ -80,6 +81,19 @@ def test_unchanged_files_keep_their_mtime(sample: Inputs, sample_site: Path) -> 
     # Only the home page carries the build time, so only it is rewritten.
     assert {p for p, ns in mtimes.items() if ns != OLD_NS} == {"index.html"}
     assert report.files_unchanged == len(mtimes) - 1
+
+
+def test_unchanged_files_are_the_old_files_not_rewritten_copies(
+    sample: Inputs, sample_site: Path
+) -> None:
+    inodes = {p: (sample_site / p).stat().st_ino for p in read_tree(sample_site)}
+    sample.render(sample_site, generated_at=BUILT_AT + timedelta(days=1))
+    after = {p: (sample_site / p).stat().st_ino for p in read_tree(sample_site)}
+    assert after.keys() == inodes.keys()
+    # The home page (it carries the build time) and publish's own marker are new; every
+    # other file, the search index included, is the previous file itself, linked in.
+    assert {p for p in after if after[p] != inodes[p]} == {"index.html", MARKER}
+    assert all((sample_site / p).stat().st_nlink == 1 for p in after)  # the old site is gone
 
 
 def test_an_item_that_disappears_loses_its_page(sample: Inputs, sample_site: Path) -> None:
@@ -148,10 +162,10 @@ def test_a_bug_mid_render_is_not_called_a_render_failure(
     original = renderer.writer.write_page
     written: list[str] = []
 
-    def write_then_break(env: jinja2.Environment, page: Page, root: Path) -> None:
+    def write_then_break(env: jinja2.Environment, page: Page, folder: SiteFolder) -> None:
         if len(written) == 3:
             raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
-        original(env, page, root)
+        original(env, page, folder)
         written.append(page.path)
 
     monkeypatch.setattr(renderer.writer, "write_page", write_then_break)

@@ -13,11 +13,12 @@ import pytest
 
 from core.errors import RenderError
 from renderer.chains import Event, Timeline, failure_after, repo_histories
+from renderer.counts import plural
 from renderer.pages import Pager, page_paths
 from renderer.plan import plan_pages
 from renderer.text import clean_block, clean_line
 from renderer.theme import Theme, template_environment
-from renderer.writer import PageWriter
+from renderer.writer import PageWriter, SiteFolder
 from tests.renderer.builders import PAYMENTS, Inputs, day, github
 
 
@@ -109,7 +110,7 @@ def test_page_workers_write_the_same_bytes_as_one_process(sample: Inputs, tmp_pa
     for workers in (1, 2):
         root = tmp_path / f"workers-{workers}"
         root.mkdir()
-        with PageWriter(pages, Theme(), root, workers=workers) as writer:
+        with PageWriter(pages, Theme(), SiteFolder(root), workers=workers) as writer:
             assert writer.parallel == (workers > 1)
             writer.wait(writer.write(range(len(pages))))
         written[workers] = tree(root)
@@ -126,7 +127,7 @@ def test_a_template_error_in_a_page_worker_is_a_render_error(
     pages = plan_pages(sample.model())
     with (
         pytest.raises(RenderError, match=r"item\.html failed for items/.*no_such_field"),
-        PageWriter(pages, Theme(templates=templates), tmp_path, workers=2) as writer,
+        PageWriter(pages, Theme(templates=templates), SiteFolder(tmp_path), workers=2) as writer,
     ):
         assert writer.parallel
         writer.wait(writer.write(range(len(pages))))
@@ -148,3 +149,14 @@ def test_a_fragment_is_rendered_once_per_key() -> None:
     assert calls == ["a", "b"]
     with pytest.raises(jinja2.TemplateSyntaxError):
         env.from_string("{% fragment %}x{% endfragment %}")
+
+
+def test_counts_of_a_large_ledger_group_their_thousands() -> None:
+    assert plural(14_219, "item") == "14,219 items"
+    pager = Pager(40, page_paths("deployment", 569), 976, 1000, 14_219)
+    template = template_environment().from_string(
+        '{% from "macros.html" import pager_nav with context %}{{ pager_nav(pager, "Deployment") }}'
+    )
+    text = template.render(pager=pager, page={"root": ""})
+    assert "Items 976–1,000 of 14,219 · page 40 of 569" in text
+    assert text.count("<a ") == 1 + 7 + 1  # newer, 1 … 38–42 … 569, older
