@@ -7,6 +7,11 @@ spawned process would take longer than rendering them. Each worker has its own
 Jinja environment and writes its pages straight into the staging folder; only
 counts travel back. Small sites, and systems without ``fork``, render in this
 process, which gives the same bytes.
+
+``evidence schedule`` builds on a scheduler thread, so the fork can happen while
+other threads hold locks. A worker only renders templates and writes files: it
+takes no lock of theirs (Python resets the import and logging locks in a forked
+child), so nothing it needs can be left locked.
 """
 
 from __future__ import annotations
