@@ -113,10 +113,6 @@ class LazyBody:
     def at(self, root: str) -> Markup:
         return self.rendered.at(root)
 
-    @property
-    def html(self) -> Markup:
-        return self.rendered.html
-
 
 def _inside_link(tokens: Sequence[Token], idx: int) -> bool:
     depth = 0

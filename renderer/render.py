@@ -101,15 +101,15 @@ def _write_site(
 ) -> None:
     # Item pages first: they are all the search index reads, so Pagefind can index
     # them while the list pages and the other files are written.
-    ordered = sorted(pages, key=lambda page: not isinstance(page, ItemPage))
-    items = sum(1 for page in pages if isinstance(page, ItemPage))
+    items = [page for page in pages if isinstance(page, ItemPage)]
+    ordered = [*items, *(page for page in pages if not isinstance(page, ItemPage))]
     searchable = any(not entry.redacted for entry in site.entries)  # else nothing to search
     folder = SiteFolder(root, previous)
     with PageWriter(ordered, theme, folder, progress=progress) as writer:
-        writer.wait(writer.write(range(items)))
+        writer.wait(writer.write(range(len(items))))
         search = SearchIndex.start(root, previous) if searchable else None
         try:
-            lists = writer.write(range(items, len(ordered)))
+            lists = writer.write(range(len(items), len(ordered)))
             for path, content in sorted(_other_files(site, pages, theme, extra).items()):
                 folder.write(path, content)
             writer.wait(lists)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -72,15 +73,17 @@ class SiteFolder:
         path.write_bytes(content)
 
     def _link_unchanged(self, relative: str, content: bytes, path: Path) -> bool:
-        old = target(self.previous, relative) if self.previous is not None else None
+        assert self.previous is not None
+        old = target(self.previous, relative)
         try:
-            if old is None or old.is_symlink() or not old.is_file():
+            found = os.lstat(old)  # one call: a symlink is never followed, nor linked
+            if not stat.S_ISREG(found.st_mode) or found.st_size != len(content):
                 return False
-            if old.stat().st_size != len(content) or old.read_bytes() != content:
+            if old.read_bytes() != content:
                 return False
             os.link(old, path)
         except OSError:
-            return False  # unreadable, or no hard links here: write it
+            return False  # missing, unreadable, or no hard links here: write it
         return True
 
 
@@ -102,18 +105,18 @@ def worker_count() -> int:
 
 # What a forked worker renders: set by the pool's initializer, which a forked
 # process runs with its arguments inherited rather than pickled.
-_job: tuple[Sequence[Page], Theme, SiteFolder] | None = None
+_job: tuple[Sequence[Page], SiteFolder] | None = None
 _env: Environment | None = None
 
 
 def _start_worker(pages: Sequence[Page], theme: Theme, folder: SiteFolder) -> None:
     global _job, _env
-    _job, _env = (pages, theme, folder), template_environment(theme)
+    _job, _env = (pages, folder), template_environment(theme)
 
 
 def _write_range(start: int, stop: int) -> int:
     assert _job is not None and _env is not None, "not in a page worker"
-    pages, _, folder = _job
+    pages, folder = _job
     for page in pages[start:stop]:
         write_page(_env, page, folder)
     return stop - start
